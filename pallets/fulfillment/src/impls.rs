@@ -1,0 +1,684 @@
+//! The logic behind the calls, the hook, and the traits the other pallets call.
+
+use frame_support::{
+	defensive,
+	pallet_prelude::*,
+	traits::{
+		fungible::{BalancedHold, InspectHold, MutateHold},
+		tokens::{Fortitude, Precision, Restriction},
+		Defensive, DefensiveSaturating, Get, UnixTime,
+	},
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::{
+	traits::{CheckedAdd, One, Saturating, Zero},
+	DispatchResult, FixedPointNumber, Perbill,
+};
+use surety_primitives::{
+	protocol::{
+		AttestationHandler, OrderId, OutcomeHandler, Report, Severity, SlashRequest,
+		SlashScheduler, SlashableStake, StakeKind,
+	},
+	Moment,
+};
+
+use crate::{pallet::*, types::*, WeightInfo, LOG_TARGET};
+
+type OrderOf<T> = Order<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+type TermsOf<T> =
+	OrderTerms<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+/// Parts per billion in one whole.
+const BILLION: u64 = 1_000_000_000;
+
+impl<T: Config> Pallet<T> {
+	fn now_ms() -> Moment {
+		T::UnixTime::now().as_millis().min(u64::MAX as u128) as u64
+	}
+
+	fn stake_reason() -> T::RuntimeHoldReason {
+		HoldReason::CarrierStake.into()
+	}
+
+	fn escrow_reason() -> T::RuntimeHoldReason {
+		HoldReason::OrderEscrow.into()
+	}
+
+	// ---- Carriers ----
+
+	pub(crate) fn do_register_carrier(who: T::AccountId, stake: BalanceOf<T>) -> DispatchResult {
+		ensure!(!Carriers::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
+		ensure!(stake >= T::MinCarrierStake::get(), Error::<T>::StakeBelowMinimum);
+		Self::hold(&Self::stake_reason(), &who, stake)?;
+		let ledger =
+			CarrierLedger::<T> { stake, score: T::NeutralScore::get(), ..Default::default() };
+		Carriers::<T>::insert(&who, ledger);
+		TotalActiveStake::<T>::mutate(|t| t.saturating_accrue(stake));
+		Self::deposit_event(Event::CarrierRegistered { carrier: who, stake });
+		Ok(())
+	}
+
+	pub(crate) fn do_bond_extra(who: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+		let mut ledger = Carriers::<T>::get(&who).ok_or(Error::<T>::NotCarrier)?;
+		let active = ledger.active().saturating_add(amount);
+		ensure!(active >= T::MinCarrierStake::get(), Error::<T>::StakeBelowMinimum);
+		Self::hold(&Self::stake_reason(), &who, amount)?;
+		ledger.stake.saturating_accrue(amount);
+		Carriers::<T>::insert(&who, ledger);
+		TotalActiveStake::<T>::mutate(|t| t.saturating_accrue(amount));
+		Self::deposit_event(Event::StakeBonded { carrier: who, amount });
+		Ok(())
+	}
+
+	pub(crate) fn do_unbond(who: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+		let mut ledger = Carriers::<T>::get(&who).ok_or(Error::<T>::NotCarrier)?;
+		ensure!(amount <= ledger.free(), Error::<T>::InsufficientFreeStake);
+		let remaining_active = ledger.active().saturating_sub(amount);
+		ensure!(
+			remaining_active.is_zero() || remaining_active >= T::MinCarrierStake::get(),
+			Error::<T>::StakeBelowMinimum
+		);
+		let unlock_at =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
+		ledger
+			.unbonding
+			.try_push(UnbondChunk { amount, unlock_at })
+			.map_err(|_| Error::<T>::TooManyUnbondingChunks)?;
+		Carriers::<T>::insert(&who, ledger);
+		TotalActiveStake::<T>::mutate(|t| t.saturating_reduce(amount));
+		Self::deposit_event(Event::StakeUnbonding { carrier: who, amount, unlock_at });
+		Ok(())
+	}
+
+	pub(crate) fn do_withdraw_unbonded(who: T::AccountId) -> DispatchResult {
+		let mut ledger = Carriers::<T>::get(&who).ok_or(Error::<T>::NotCarrier)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut withdrawn: BalanceOf<T> = Zero::zero();
+		ledger.unbonding.retain(|chunk| {
+			let ripe = chunk.unlock_at <= now;
+			if ripe {
+				withdrawn.saturating_accrue(chunk.amount);
+			}
+			!ripe
+		});
+		ensure!(!withdrawn.is_zero(), Error::<T>::NothingToWithdraw);
+		Self::release(&Self::stake_reason(), &who, withdrawn)?;
+		ledger.stake.saturating_reduce(withdrawn);
+		Self::deposit_event(Event::StakeWithdrawn { carrier: who.clone(), amount: withdrawn });
+		if ledger.stake.is_zero() && ledger.open_orders == 0 && ledger.reserved.is_zero() {
+			Carriers::<T>::remove(&who);
+			Self::deposit_event(Event::CarrierDeregistered { carrier: who });
+		} else {
+			Carriers::<T>::insert(&who, ledger);
+		}
+		Ok(())
+	}
+
+	// ---- Quotes ----
+
+	/// The collateral ratio for a carrier with `score`: the base ratio scaled by
+	/// `1.5 − score` (so a perfect record halves it and the worst adds half), clamped to
+	/// `[MinCollateralRatio, MaxCollateralRatio]`.
+	pub fn collateral_ratio(score: Perbill) -> Perbill {
+		let base = T::BaseCollateralRatio::get().deconstruct() as u64;
+		let risk = BILLION * 3 / 2 - score.deconstruct() as u64;
+		// base ≤ 1e9 and risk ≤ 1.5e9: the product fits in a u64.
+		let scaled = base.saturating_mul(risk) / BILLION;
+		let ratio = Perbill::from_parts(scaled.min(BILLION) as u32);
+		ratio.clamp(T::MinCollateralRatio::get(), T::MaxCollateralRatio::get())
+	}
+
+	/// The bond `carrier` would allocate to carry cargo worth `value`. Unknown accounts are
+	/// quoted at the neutral score. Never zero for a non-zero value.
+	pub fn quote_bond(value: BalanceOf<T>, carrier: &T::AccountId) -> BalanceOf<T> {
+		let score =
+			Carriers::<T>::get(carrier).map(|l| l.score).unwrap_or_else(T::NeutralScore::get);
+		Self::bond_for(value, score)
+	}
+
+	fn bond_for(value: BalanceOf<T>, score: Perbill) -> BalanceOf<T> {
+		let bond = Self::collateral_ratio(score).mul_ceil(value);
+		if bond.is_zero() && !value.is_zero() {
+			One::one()
+		} else {
+			bond
+		}
+	}
+
+	/// Whether `open_value` of orders is within `MaxLeverage` of `active` stake.
+	pub fn within_leverage(open_value: BalanceOf<T>, active: BalanceOf<T>) -> bool {
+		open_value <= T::MaxLeverage::get().saturating_mul_int(active)
+	}
+
+	/// The score after one more outcome scored `outcome`.
+	pub fn updated_score(score: Perbill, outcome: Perbill) -> Perbill {
+		let alpha = T::ReputationSmoothing::get();
+		score.saturating_sub(alpha * score).saturating_add(alpha * outcome)
+	}
+
+	// ---- Orders ----
+
+	fn validate_terms(shipper: &T::AccountId, terms: &TermsOf<T>) -> DispatchResult {
+		ensure!(!terms.value.is_zero(), Error::<T>::ZeroValue);
+		ensure!(terms.payment >= T::MinPayment::get(), Error::<T>::PaymentBelowMinimum);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(terms.accept_by > now, Error::<T>::AcceptDeadlinePassed);
+		ensure!(
+			terms.accept_by <= now.saturating_add(T::MaxAcceptWindow::get()),
+			Error::<T>::AcceptWindowTooLong
+		);
+		let now_ms = Self::now_ms();
+		ensure!(terms.deliver_by > now_ms, Error::<T>::DeliveryDeadlinePassed);
+		ensure!(
+			terms.deliver_by <= now_ms.saturating_add(T::MaxDeliveryHorizon::get()),
+			Error::<T>::DeliveryTooFar
+		);
+		ensure!(terms.grace <= T::MaxGrace::get(), Error::<T>::GraceTooLong);
+		if let Some(band) = &terms.temperature {
+			ensure!(band.min_centi_c <= band.max_centi_c, Error::<T>::InvalidTemperatureBand);
+		}
+		ensure!(terms.carrier.as_ref() != Some(shipper), Error::<T>::CarrierIsShipper);
+		Ok(())
+	}
+
+	pub(crate) fn do_create_order(
+		shipper: T::AccountId,
+		terms: TermsOf<T>,
+	) -> Result<OrderId, DispatchError> {
+		Self::validate_terms(&shipper, &terms)?;
+		let order = Order {
+			shipper: shipper.clone(),
+			fee: T::AttestationFee::get(),
+			terms,
+			status: OrderStatus::Open,
+		};
+		let escrow = order.escrow();
+		let id = NextOrderId::<T>::get();
+		let next = id.checked_add(1).ok_or(Error::<T>::Defensive)?;
+		ExpiryQueue::<T>::try_mutate(Self::expiry_block(&order.terms), |queue| queue.try_push(id))
+			.map_err(|_| Error::<T>::ExpiryQueueFull)?;
+		Self::hold(&Self::escrow_reason(), &shipper, escrow)?;
+		NextOrderId::<T>::put(next);
+		Self::deposit_event(Event::OrderCreated {
+			order: id,
+			shipper,
+			value: order.terms.value,
+			payment: order.terms.payment,
+			escrow,
+		});
+		Orders::<T>::insert(id, order);
+		Ok(id)
+	}
+
+	pub(crate) fn do_accept_order(carrier: T::AccountId, id: OrderId) -> DispatchResult {
+		let mut ledger = Carriers::<T>::get(&carrier).ok_or(Error::<T>::NotCarrier)?;
+		let mut order = Orders::<T>::get(id).ok_or(Error::<T>::OrderNotFound)?;
+		ensure!(order.status == OrderStatus::Open, Error::<T>::NotOpen);
+		if let Some(named) = &order.terms.carrier {
+			ensure!(*named == carrier, Error::<T>::NotNamedCarrier);
+		}
+		ensure!(order.shipper != carrier, Error::<T>::CarrierIsShipper);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now <= order.terms.accept_by, Error::<T>::AcceptWindowClosed);
+
+		let bond = Self::bond_for(order.terms.value, ledger.score);
+		ensure!(bond <= ledger.free(), Error::<T>::InsufficientFreeStake);
+		let open_value = ledger
+			.open_value
+			.checked_add(&order.terms.value)
+			.ok_or(Error::<T>::LeverageExceeded)?;
+		ensure!(Self::within_leverage(open_value, ledger.active()), Error::<T>::LeverageExceeded);
+
+		T::Attestation::open(
+			id,
+			&order.shipper,
+			&carrier,
+			order.terms.deliver_by.saturating_add(order.terms.grace),
+		)?;
+		Self::remove_expiry(Self::expiry_block(&order.terms), id);
+
+		ledger.allocated.saturating_accrue(bond);
+		ledger.open_value = open_value;
+		ledger.open_orders.saturating_inc();
+		Carriers::<T>::insert(&carrier, ledger);
+		TotalOpenValue::<T>::mutate(|v| v.saturating_accrue(order.terms.value));
+		order.status =
+			OrderStatus::Bonded { carrier: carrier.clone(), bond, cancel_requested_by: None };
+		Orders::<T>::insert(id, order);
+		Self::deposit_event(Event::OrderAccepted { order: id, carrier, bond });
+		Ok(())
+	}
+
+	pub(crate) fn do_cancel_order(who: T::AccountId, id: OrderId) -> DispatchResult {
+		let mut order = Orders::<T>::get(id).ok_or(Error::<T>::OrderNotFound)?;
+		ensure!(order.shipper == who, Error::<T>::NotShipper);
+		match &mut order.status {
+			OrderStatus::Open => {
+				Self::remove_expiry(Self::expiry_block(&order.terms), id);
+				let refund = Self::refund_all(&order)?;
+				Self::end_order(
+					id,
+					order,
+					None,
+					OrderEnd::Cancelled,
+					Zero::zero(),
+					refund,
+					Zero::zero(),
+				);
+				Self::deposit_event(Event::OrderCancelled { order: id, refund });
+			}
+			OrderStatus::Bonded { cancel_requested_by: Some(Party::Carrier), .. } => {
+				Self::cancel_bonded(id, order)?;
+			}
+			OrderStatus::Bonded { cancel_requested_by: Some(Party::Shipper), .. } => {
+				return Err(Error::<T>::CancellationAlreadyRequested.into())
+			}
+			OrderStatus::Bonded { cancel_requested_by, .. } => {
+				*cancel_requested_by = Some(Party::Shipper);
+				Orders::<T>::insert(id, order);
+				Self::deposit_event(Event::CancellationRequested { order: id, by: Party::Shipper });
+			}
+		}
+		Ok(())
+	}
+
+	pub(crate) fn do_release_order(who: T::AccountId, id: OrderId) -> DispatchResult {
+		let mut order = Orders::<T>::get(id).ok_or(Error::<T>::OrderNotFound)?;
+		let OrderStatus::Bonded { carrier, cancel_requested_by, .. } = &mut order.status else {
+			return Err(Error::<T>::NotBonded.into());
+		};
+		ensure!(*carrier == who, Error::<T>::NotOrderCarrier);
+		match cancel_requested_by {
+			Some(Party::Shipper) => Self::cancel_bonded(id, order),
+			Some(Party::Carrier) => Err(Error::<T>::CancellationAlreadyRequested.into()),
+			None => {
+				*cancel_requested_by = Some(Party::Carrier);
+				Orders::<T>::insert(id, order);
+				Self::deposit_event(Event::CancellationRequested { order: id, by: Party::Carrier });
+				Ok(())
+			}
+		}
+	}
+
+	/// Both parties agreed: refund the shipper in full, free the bond, release the committee.
+	fn cancel_bonded(id: OrderId, order: OrderOf<T>) -> DispatchResult {
+		let OrderStatus::Bonded { carrier, bond, .. } = order.status.clone() else {
+			return Err(Error::<T>::Defensive.into());
+		};
+		let refund = Self::refund_all(&order)?;
+		Self::free_allocation(&carrier, bond, order.terms.value, Zero::zero(), None);
+		T::Attestation::close(id);
+		Self::end_order(
+			id,
+			order,
+			Some(carrier),
+			OrderEnd::Cancelled,
+			Zero::zero(),
+			refund,
+			Zero::zero(),
+		);
+		Self::deposit_event(Event::OrderCancelled { order: id, refund });
+		Ok(())
+	}
+
+	/// Expires the open orders whose `accept_by` is `now`. Returns the weight used.
+	pub(crate) fn expire_orders(now: BlockNumberFor<T>) -> Weight {
+		let due = ExpiryQueue::<T>::take(now);
+		let count = due.len() as u32;
+		for id in due {
+			let Some(order) = Orders::<T>::get(id) else {
+				defensive!("an order in the expiry queue is not live");
+				continue;
+			};
+			if order.status != OrderStatus::Open {
+				defensive!("an accepted order was left in the expiry queue");
+				continue;
+			}
+			match Self::refund_all(&order) {
+				Ok(refund) => {
+					Self::end_order(
+						id,
+						order,
+						None,
+						OrderEnd::Expired,
+						Zero::zero(),
+						refund,
+						Zero::zero(),
+					);
+					Self::deposit_event(Event::OrderExpired { order: id, refund });
+				}
+				Err(e) => {
+					log::error!(target: LOG_TARGET, "refund of expired order {id} failed: {e:?}")
+				}
+			}
+		}
+		T::WeightInfo::on_initialize(count)
+	}
+
+	/// The block whose hook expires an order: the one after its last acceptable block.
+	fn expiry_block(terms: &TermsOf<T>) -> BlockNumberFor<T> {
+		terms.accept_by.saturating_add(One::one())
+	}
+
+	fn remove_expiry(at: BlockNumberFor<T>, id: OrderId) {
+		ExpiryQueue::<T>::mutate_exists(at, |queue| {
+			if let Some(q) = queue {
+				q.retain(|x| *x != id);
+				if q.is_empty() {
+					*queue = None;
+				}
+			}
+		});
+	}
+
+	// ---- Settlement ----
+
+	/// Settles a bonded order on its final outcome (see the crate docs).
+	pub(crate) fn do_settle(id: OrderId, outcome: Report) -> DispatchResult {
+		let order = Orders::<T>::get(id).ok_or(Error::<T>::OrderNotFound)?;
+		let OrderStatus::Bonded { carrier, bond, .. } = order.status.clone() else {
+			return Err(Error::<T>::NotBonded.into());
+		};
+		let deadline = order.terms.deliver_by.saturating_add(order.terms.grace);
+		let severity = Severity::of(&outcome, deadline, order.terms.temperature.is_some());
+		let escrow = Self::escrow_reason();
+
+		// The committee is paid whatever happened: it reported.
+		Self::pay_fee(id, &order);
+
+		let (end, paid, refunded) = if severity.lost {
+			Self::release(&escrow, &order.shipper, order.terms.payment)?;
+			(OrderEnd::Lost, Zero::zero(), order.terms.payment)
+		} else {
+			T::Currency::transfer_on_hold(
+				&escrow,
+				&order.shipper,
+				&carrier,
+				order.terms.payment,
+				Precision::Exact,
+				Restriction::Free,
+				Fortitude::Polite,
+			)?;
+			let end = if severity.is_fault() {
+				OrderEnd::DeliveredWithFault
+			} else {
+				OrderEnd::DeliveredOnTime
+			};
+			(end, order.terms.payment, Zero::zero())
+		};
+
+		let slashed = if severity.is_fault() {
+			let scheduled = T::Slasher::schedule(SlashRequest {
+				offender: carrier.clone(),
+				kind: StakeKind::Carrier,
+				order: id,
+				at_risk: bond,
+				severity,
+				value: order.terms.value,
+				beneficiary: Some(order.shipper.clone()),
+			})?;
+			// The slashing side promises never to exceed what is at risk.
+			scheduled.min(bond)
+		} else {
+			Zero::zero()
+		};
+		let outcome_score = match end {
+			OrderEnd::DeliveredOnTime => Perbill::one(),
+			OrderEnd::DeliveredWithFault => {
+				Perbill::one().saturating_sub(Perbill::from_rational(slashed, bond))
+			}
+			_ => Perbill::zero(),
+		};
+		Self::free_allocation(&carrier, bond, order.terms.value, slashed, Some(outcome_score));
+		Self::end_order(id, order, Some(carrier), end, paid, refunded, slashed);
+		Self::deposit_event(Event::OrderSettled {
+			order: id,
+			end,
+			paid_to_carrier: paid,
+			refunded,
+			slash_scheduled: slashed,
+		});
+		Ok(())
+	}
+
+	/// Pays the order's attestation fee from the shipper's escrow to the attestation side. If
+	/// that account cannot receive it, the fee goes back to the shipper rather than being lost.
+	fn pay_fee(id: OrderId, order: &OrderOf<T>) {
+		if order.fee.is_zero() {
+			return;
+		}
+		let escrow = Self::escrow_reason();
+		let paid = T::Currency::transfer_on_hold(
+			&escrow,
+			&order.shipper,
+			&T::Attestation::fee_account(),
+			order.fee,
+			Precision::Exact,
+			Restriction::Free,
+			Fortitude::Polite,
+		);
+		match paid {
+			Ok(_) => T::Attestation::fee_paid(id, order.fee),
+			Err(e) => {
+				log::warn!(target: LOG_TARGET, "attestation fee of order {id} refunded: {e:?}");
+				let _ = Self::release(&escrow, &order.shipper, order.fee).defensive();
+			}
+		}
+	}
+
+	/// Takes a bond off the carrier's allocation: `reserve` of it stays reserved for a pending
+	/// slash, the rest is free again. With `outcome`, the order was settled: the score moves.
+	fn free_allocation(
+		carrier: &T::AccountId,
+		bond: BalanceOf<T>,
+		value: BalanceOf<T>,
+		reserve: BalanceOf<T>,
+		outcome: Option<Perbill>,
+	) {
+		Carriers::<T>::mutate(carrier, |maybe| {
+			let Some(ledger) = maybe else {
+				defensive!("a bonded order's carrier has no ledger");
+				return;
+			};
+			ledger.allocated = ledger.allocated.defensive_saturating_sub(bond);
+			ledger.reserved.saturating_accrue(reserve);
+			ledger.open_value = ledger.open_value.defensive_saturating_sub(value);
+			ledger.open_orders = ledger.open_orders.saturating_sub(1);
+			if let Some(outcome) = outcome {
+				ledger.settled.saturating_inc();
+				if outcome != Perbill::one() {
+					ledger.faults.saturating_inc();
+				}
+				ledger.score = Self::updated_score(ledger.score, outcome);
+				Self::deposit_event(Event::ReputationUpdated {
+					carrier: carrier.clone(),
+					score: ledger.score,
+				});
+			}
+		});
+		TotalOpenValue::<T>::mutate(|v| *v = v.defensive_saturating_sub(value));
+	}
+
+	fn end_order(
+		id: OrderId,
+		order: OrderOf<T>,
+		carrier: Option<T::AccountId>,
+		end: OrderEnd,
+		paid_to_carrier: BalanceOf<T>,
+		refunded: BalanceOf<T>,
+		slash_scheduled: BalanceOf<T>,
+	) {
+		Orders::<T>::remove(id);
+		OrderRecords::<T>::insert(
+			id,
+			OrderRecord {
+				shipper: order.shipper,
+				carrier,
+				end,
+				paid_to_carrier,
+				refunded,
+				slash_scheduled,
+				ended_at: frame_system::Pallet::<T>::block_number(),
+			},
+		);
+	}
+
+	// ---- Funds ----
+
+	fn hold(
+		reason: &T::RuntimeHoldReason,
+		who: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> DispatchResult {
+		ensure!(T::Currency::can_hold(reason, who, amount), Error::<T>::InsufficientBalance);
+		T::Currency::hold(reason, who, amount)
+	}
+
+	fn release(
+		reason: &T::RuntimeHoldReason,
+		who: &T::AccountId,
+		amount: BalanceOf<T>,
+	) -> DispatchResult {
+		T::Currency::release(reason, who, amount, Precision::Exact).map(|_| ())
+	}
+
+	fn refund_all(order: &OrderOf<T>) -> Result<BalanceOf<T>, DispatchError> {
+		let refund = order.escrow();
+		Self::release(&Self::escrow_reason(), &order.shipper, refund)?;
+		Ok(refund)
+	}
+
+	// ---- Invariants ----
+
+	/// Checks the protocol invariants this pallet owns (protocol §7.1, §7.3, §7.5).
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::{collections::btree_map::BTreeMap, vec::Vec};
+		use frame_support::ensure;
+
+		let mut escrow_by_shipper: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut allocated: BTreeMap<T::AccountId, (BalanceOf<T>, BalanceOf<T>, u32)> =
+			BTreeMap::new();
+		let mut queued: Vec<OrderId> = Vec::new();
+		let mut total_open_value: BalanceOf<T> = Zero::zero();
+
+		for (at, queue) in ExpiryQueue::<T>::iter() {
+			for id in queue {
+				let order = Orders::<T>::get(id).ok_or("queued order is not live")?;
+				ensure!(order.status == OrderStatus::Open, "queued order is not open");
+				ensure!(Self::expiry_block(&order.terms) == at, "order queued at the wrong block");
+				queued.push(id);
+			}
+		}
+		let next = NextOrderId::<T>::get();
+		for (id, order) in Orders::<T>::iter() {
+			ensure!(id < next, "order id not yet assigned");
+			ensure!(!OrderRecords::<T>::contains_key(id), "order both live and ended");
+			escrow_by_shipper
+				.entry(order.shipper.clone())
+				.or_default()
+				.saturating_accrue(order.escrow());
+			match order.status {
+				OrderStatus::Open => ensure!(
+					queued.iter().filter(|x| **x == id).count() == 1,
+					"an open order must have exactly one expiry timer"
+				),
+				OrderStatus::Bonded { carrier, bond, .. } => {
+					ensure!(!queued.contains(&id), "a bonded order has an expiry timer");
+					let entry = allocated.entry(carrier).or_default();
+					entry.0.saturating_accrue(bond);
+					entry.1.saturating_accrue(order.terms.value);
+					entry.2 += 1;
+					total_open_value.saturating_accrue(order.terms.value);
+				}
+			}
+		}
+		for (shipper, escrow) in &escrow_by_shipper {
+			ensure!(
+				T::Currency::balance_on_hold(&Self::escrow_reason(), shipper) == *escrow,
+				"escrow hold differs from the shipper's live orders"
+			);
+		}
+		let mut total_active: BalanceOf<T> = Zero::zero();
+		for (carrier, ledger) in Carriers::<T>::iter() {
+			ensure!(
+				T::Currency::balance_on_hold(&Self::stake_reason(), &carrier) == ledger.stake,
+				"stake hold differs from the carrier's ledger"
+			);
+			let (bonds, value, count) = allocated.remove(&carrier).unwrap_or_default();
+			ensure!(ledger.allocated == bonds, "allocation differs from the bonded orders");
+			ensure!(ledger.open_value == value, "open value differs from the bonded orders");
+			ensure!(ledger.open_orders == count, "open order count differs");
+			ensure!(
+				ledger.allocated.saturating_add(ledger.reserved) <= ledger.active(),
+				"allocated and reserved bonds exceed the active stake"
+			);
+			ensure!(
+				ledger.open_value.is_zero()
+					|| Self::within_leverage(ledger.open_value, ledger.active()),
+				"carrier leverage above MaxLeverage"
+			);
+			total_active.saturating_accrue(ledger.active());
+		}
+		ensure!(allocated.is_empty(), "a bonded order's carrier is not registered");
+		ensure!(TotalActiveStake::<T>::get() == total_active, "total active stake differs");
+		ensure!(TotalOpenValue::<T>::get() == total_open_value, "total open value differs");
+		Ok(())
+	}
+}
+
+impl<T: Config> OutcomeHandler for Pallet<T> {
+	fn on_final_outcome(order: OrderId, outcome: Report) -> DispatchResult {
+		// Callers may run in a hook, where nothing is rolled back for them.
+		frame_support::storage::with_storage_layer(|| Self::do_settle(order, outcome))
+	}
+
+	fn on_final_outcome_weight() -> Weight {
+		T::WeightInfo::settle_delivered_on_time()
+			.max(T::WeightInfo::settle_delivered_with_fault())
+			.max(T::WeightInfo::settle_lost())
+	}
+}
+
+impl<T: Config> SlashableStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	type Credit = frame_support::traits::fungible::Credit<T::AccountId, T::Currency>;
+
+	fn slash_reserved(kind: StakeKind, who: &T::AccountId, amount: BalanceOf<T>) -> Self::Credit {
+		if kind != StakeKind::Carrier {
+			defensive!("fulfillment only holds carrier stake");
+			return Default::default();
+		}
+		let Some(mut ledger) = Carriers::<T>::get(who) else {
+			defensive!("slash of an unknown carrier");
+			return Default::default();
+		};
+		let amount = amount.min(ledger.reserved);
+		let (credit, _missing) = T::Currency::slash(&Self::stake_reason(), who, amount);
+		let taken = frame_support::traits::Imbalance::peek(&credit);
+		ledger.reserved.saturating_reduce(amount);
+		ledger.stake.saturating_reduce(taken);
+		TotalActiveStake::<T>::mutate(|t| t.saturating_reduce(taken));
+		Carriers::<T>::insert(who, ledger);
+		Self::deposit_event(Event::CarrierSlashed { carrier: who.clone(), amount: taken });
+		credit
+	}
+
+	fn release_reserved(kind: StakeKind, who: &T::AccountId, amount: BalanceOf<T>) {
+		if kind != StakeKind::Carrier {
+			defensive!("fulfillment only holds carrier stake");
+			return;
+		}
+		Carriers::<T>::mutate(who, |maybe| {
+			if let Some(ledger) = maybe {
+				let amount = amount.min(ledger.reserved);
+				ledger.reserved.saturating_reduce(amount);
+				Self::deposit_event(Event::SlashReservationReleased {
+					carrier: who.clone(),
+					amount,
+				});
+			}
+		});
+	}
+}

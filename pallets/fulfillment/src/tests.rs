@@ -1,0 +1,806 @@
+//! Tests of the fulfillment pallet. Every test ends by checking the pallet's invariants.
+
+use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
+use sp_runtime::Perbill;
+use surety_primitives::protocol::{OutcomeHandler, Report, SlashableStake, StakeKind};
+
+use crate::{mock::*, pallet::*, types::*};
+
+type Terms = OrderTerms<AccountId, Balance, u64>;
+
+const VALUE: Balance = 10_000;
+const PAYMENT: Balance = 500;
+const ESCROW: Balance = PAYMENT + FEE;
+const CARRIER_STAKE: Balance = 20_000;
+
+fn terms() -> Terms {
+	OrderTerms {
+		value: VALUE,
+		payment: PAYMENT,
+		carrier: None,
+		accept_by: System::block_number() + 100,
+		deliver_by: T0_MS + 48 * HOUR_MS,
+		grace: HOUR_MS,
+		temperature: None,
+		reference: None,
+	}
+}
+
+fn escrowed(who: AccountId) -> Balance {
+	Balances::balance_on_hold(&HoldReason::OrderEscrow.into(), &who)
+}
+
+fn staked(who: AccountId) -> Balance {
+	Balances::balance_on_hold(&HoldReason::CarrierStake.into(), &who)
+}
+
+fn free(who: AccountId) -> Balance {
+	Balances::free_balance(who)
+}
+
+fn ledger(who: AccountId) -> CarrierLedger<Test> {
+	Carriers::<Test>::get(who).expect("registered")
+}
+
+fn last_event() -> RuntimeEvent {
+	System::events().pop().expect("an event").event
+}
+
+fn has_event(e: Event<Test>) -> bool {
+	System::events().iter().any(|r| r.event == RuntimeEvent::Fulfillment(e.clone()))
+}
+
+/// Balances and holds of the test accounts, to show an error left them untouched.
+fn balances() -> Vec<(Balance, Balance, Balance)> {
+	[ALICE, BOB, CHARLIE, DAVE, POOR, FEE_POT]
+		.iter()
+		.map(|a| (free(*a), escrowed(*a), staked(*a)))
+		.collect()
+}
+
+fn register(who: AccountId, stake: Balance) {
+	assert_ok!(Fulfillment::register_carrier(RuntimeOrigin::signed(who), stake));
+}
+
+fn create(shipper: AccountId, terms: Terms) -> u64 {
+	let id = NextOrderId::<Test>::get();
+	assert_ok!(Fulfillment::create_order(RuntimeOrigin::signed(shipper), terms));
+	id
+}
+
+/// Alice ships, Bob carries: a bonded order.
+fn bonded_order() -> u64 {
+	register(BOB, CARRIER_STAKE);
+	let id = create(ALICE, terms());
+	assert_ok!(Fulfillment::accept_order(RuntimeOrigin::signed(BOB), id));
+	id
+}
+
+fn delivered(at: u64) -> Report {
+	Report::Delivered { at, max_excursion_centi_c_minutes: 0, damage: Perbill::zero() }
+}
+
+// ---- Carriers ----
+
+#[test]
+fn register_carrier_holds_the_stake() {
+	test(|| {
+		register(BOB, 5_000);
+		assert_eq!(staked(BOB), 5_000);
+		assert_eq!(free(BOB), INITIAL - 5_000);
+		let l = ledger(BOB);
+		assert_eq!((l.stake, l.allocated, l.score), (5_000, 0, Perbill::from_percent(50)));
+		assert_eq!(TotalActiveStake::<Test>::get(), 5_000);
+		assert!(has_event(Event::CarrierRegistered { carrier: BOB, stake: 5_000 }));
+	});
+}
+
+#[test]
+fn register_carrier_errors_hold_nothing() {
+	test(|| {
+		register(BOB, 5_000);
+		let before = balances();
+		assert_noop!(
+			Fulfillment::register_carrier(RuntimeOrigin::signed(BOB), 5_000),
+			Error::<Test>::AlreadyRegistered
+		);
+		assert_noop!(
+			Fulfillment::register_carrier(RuntimeOrigin::signed(CHARLIE), MIN_STAKE - 1),
+			Error::<Test>::StakeBelowMinimum
+		);
+		assert_noop!(
+			Fulfillment::register_carrier(RuntimeOrigin::signed(POOR), MIN_STAKE),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_noop!(
+			Fulfillment::register_carrier(RuntimeOrigin::none(), MIN_STAKE),
+			sp_runtime::DispatchError::BadOrigin
+		);
+		assert_eq!(balances(), before);
+	});
+}
+
+#[test]
+fn bond_extra_adds_stake_and_rejects_bad_input() {
+	test(|| {
+		register(BOB, 5_000);
+		assert_ok!(Fulfillment::bond_extra(RuntimeOrigin::signed(BOB), 1_000));
+		assert_eq!((staked(BOB), ledger(BOB).stake), (6_000, 6_000));
+		assert!(has_event(Event::StakeBonded { carrier: BOB, amount: 1_000 }));
+		let before = balances();
+		assert_noop!(
+			Fulfillment::bond_extra(RuntimeOrigin::signed(CHARLIE), 1_000),
+			Error::<Test>::NotCarrier
+		);
+		assert_noop!(
+			Fulfillment::bond_extra(RuntimeOrigin::signed(BOB), 0),
+			Error::<Test>::ZeroAmount
+		);
+		assert_noop!(
+			Fulfillment::bond_extra(RuntimeOrigin::signed(BOB), INITIAL),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_eq!(balances(), before);
+	});
+}
+
+#[test]
+fn unbonding_waits_for_the_period_then_deregisters() {
+	test(|| {
+		register(BOB, 5_000);
+		assert_ok!(Fulfillment::unbond(RuntimeOrigin::signed(BOB), 5_000));
+		assert!(has_event(Event::StakeUnbonding {
+			carrier: BOB,
+			amount: 5_000,
+			unlock_at: 1 + UNBONDING
+		}));
+		// Still held (and slashable) while unbonding.
+		assert_eq!(staked(BOB), 5_000);
+		assert_eq!(TotalActiveStake::<Test>::get(), 0);
+		run_to_block(UNBONDING);
+		assert_noop!(
+			Fulfillment::withdraw_unbonded(RuntimeOrigin::signed(BOB)),
+			Error::<Test>::NothingToWithdraw
+		);
+		run_to_block(1 + UNBONDING);
+		assert_ok!(Fulfillment::withdraw_unbonded(RuntimeOrigin::signed(BOB)));
+		assert_eq!((staked(BOB), free(BOB)), (0, INITIAL));
+		assert!(Carriers::<Test>::get(BOB).is_none());
+		assert_eq!(
+			last_event(),
+			RuntimeEvent::Fulfillment(Event::CarrierDeregistered { carrier: BOB })
+		);
+	});
+}
+
+#[test]
+fn partial_unbond_keeps_the_carrier() {
+	test(|| {
+		register(BOB, 5_000);
+		assert_ok!(Fulfillment::unbond(RuntimeOrigin::signed(BOB), 2_000));
+		run_to_block(1 + UNBONDING);
+		assert_ok!(Fulfillment::withdraw_unbonded(RuntimeOrigin::signed(BOB)));
+		assert_eq!((staked(BOB), ledger(BOB).stake), (3_000, 3_000));
+	});
+}
+
+#[test]
+fn unbond_errors() {
+	test(|| {
+		let _ = bonded_order(); // Bob: 20 000 staked, 5 000 allocated.
+		let before = balances();
+		assert_noop!(
+			Fulfillment::unbond(RuntimeOrigin::signed(CHARLIE), 1),
+			Error::<Test>::NotCarrier
+		);
+		assert_noop!(Fulfillment::unbond(RuntimeOrigin::signed(BOB), 0), Error::<Test>::ZeroAmount);
+		// Allocated stake cannot leave: faults before the request stay covered.
+		assert_noop!(
+			Fulfillment::unbond(RuntimeOrigin::signed(BOB), CARRIER_STAKE),
+			Error::<Test>::InsufficientFreeStake
+		);
+		assert_eq!(balances(), before);
+		for _ in 0..4 {
+			assert_ok!(Fulfillment::unbond(RuntimeOrigin::signed(BOB), 100));
+		}
+		assert_noop!(
+			Fulfillment::unbond(RuntimeOrigin::signed(BOB), 100),
+			Error::<Test>::TooManyUnbondingChunks
+		);
+	});
+}
+
+#[test]
+fn unbond_below_minimum_is_rejected() {
+	test(|| {
+		register(BOB, 1_500);
+		assert_noop!(
+			Fulfillment::unbond(RuntimeOrigin::signed(BOB), 600),
+			Error::<Test>::StakeBelowMinimum
+		);
+		assert_ok!(Fulfillment::unbond(RuntimeOrigin::signed(BOB), 500));
+	});
+}
+
+// ---- Orders ----
+
+#[test]
+fn create_order_escrows_payment_and_fee() {
+	test(|| {
+		let id = create(ALICE, terms());
+		assert_eq!(id, 0);
+		assert_eq!(escrowed(ALICE), ESCROW);
+		assert_eq!(free(ALICE), INITIAL - ESCROW);
+		let order = Orders::<Test>::get(id).unwrap();
+		assert_eq!((order.shipper, order.fee, order.status), (ALICE, FEE, OrderStatus::Open));
+		assert_eq!(ExpiryQueue::<Test>::get(order.terms.accept_by + 1).to_vec(), vec![id]);
+		assert_eq!(
+			last_event(),
+			RuntimeEvent::Fulfillment(Event::OrderCreated {
+				order: id,
+				shipper: ALICE,
+				value: VALUE,
+				payment: PAYMENT,
+				escrow: ESCROW
+			})
+		);
+		assert_eq!(create(ALICE, terms()), 1);
+	});
+}
+
+#[test]
+fn every_invalid_term_is_rejected_and_nothing_is_held() {
+	test(|| {
+		let before = balances();
+		let now = System::block_number();
+		let cases: Vec<(Terms, Error<Test>)> = vec![
+			(Terms { value: 0, ..terms() }, Error::ZeroValue),
+			(Terms { payment: 49, ..terms() }, Error::PaymentBelowMinimum),
+			(Terms { accept_by: now, ..terms() }, Error::AcceptDeadlinePassed),
+			(Terms { accept_by: now + 1_001, ..terms() }, Error::AcceptWindowTooLong),
+			(Terms { deliver_by: T0_MS, ..terms() }, Error::DeliveryDeadlinePassed),
+			(Terms { deliver_by: T0_MS + 30 * 24 * HOUR_MS + 1, ..terms() }, Error::DeliveryTooFar),
+			(Terms { grace: 24 * HOUR_MS + 1, ..terms() }, Error::GraceTooLong),
+			(
+				Terms {
+					temperature: Some(TemperatureBand { min_centi_c: 801, max_centi_c: 800 }),
+					..terms()
+				},
+				Error::InvalidTemperatureBand,
+			),
+			(Terms { carrier: Some(ALICE), ..terms() }, Error::CarrierIsShipper),
+		];
+		for (bad, error) in cases {
+			assert_noop!(Fulfillment::create_order(RuntimeOrigin::signed(ALICE), bad), error);
+		}
+		assert_noop!(
+			Fulfillment::create_order(RuntimeOrigin::signed(POOR), terms()),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_eq!(balances(), before);
+		assert_eq!(NextOrderId::<Test>::get(), 0);
+	});
+}
+
+#[test]
+fn a_full_expiry_block_is_rejected() {
+	test(|| {
+		for _ in 0..16 {
+			create(ALICE, terms());
+		}
+		let before = balances();
+		assert_noop!(
+			Fulfillment::create_order(RuntimeOrigin::signed(ALICE), terms()),
+			Error::<Test>::ExpiryQueueFull
+		);
+		assert_eq!(balances(), before);
+		// Another block is fine.
+		create(ALICE, Terms { accept_by: terms().accept_by + 1, ..terms() });
+	});
+}
+
+#[test]
+fn accept_allocates_the_quoted_bond_and_opens_attestation() {
+	test(|| {
+		register(BOB, CARRIER_STAKE);
+		let t = terms();
+		let id = create(ALICE, t.clone());
+		// Neutral score: the base ratio, 50 %.
+		assert_eq!(Fulfillment::quote_bond(VALUE, &BOB), 5_000);
+		assert_ok!(Fulfillment::accept_order(RuntimeOrigin::signed(BOB), id));
+		assert_eq!(
+			Orders::<Test>::get(id).unwrap().status,
+			OrderStatus::Bonded { carrier: BOB, bond: 5_000, cancel_requested_by: None }
+		);
+		let l = ledger(BOB);
+		assert_eq!((l.allocated, l.open_value, l.open_orders), (5_000, VALUE, 1));
+		assert_eq!(l.free(), CARRIER_STAKE - 5_000);
+		assert_eq!(TotalOpenValue::<Test>::get(), VALUE);
+		assert!(ExpiryQueue::<Test>::get(t.accept_by + 1).is_empty());
+		assert_eq!(
+			OPENED.with(|o| o.borrow().clone()),
+			vec![(id, ALICE, BOB, t.deliver_by + t.grace)]
+		);
+		assert!(has_event(Event::OrderAccepted { order: id, carrier: BOB, bond: 5_000 }));
+		// The stake hold does not change: the bond is allocated inside it.
+		assert_eq!(staked(BOB), CARRIER_STAKE);
+	});
+}
+
+#[test]
+fn accept_errors_leave_everything_as_it_was() {
+	test(|| {
+		register(BOB, CARRIER_STAKE);
+		register(ALICE, CARRIER_STAKE);
+		let named = create(ALICE, Terms { carrier: Some(CHARLIE), ..terms() });
+		let id = create(ALICE, terms());
+		let before = balances();
+		assert_noop!(
+			Fulfillment::accept_order(RuntimeOrigin::signed(CHARLIE), id),
+			Error::<Test>::NotCarrier
+		);
+		assert_noop!(
+			Fulfillment::accept_order(RuntimeOrigin::signed(BOB), 77),
+			Error::<Test>::OrderNotFound
+		);
+		assert_noop!(
+			Fulfillment::accept_order(RuntimeOrigin::signed(BOB), named),
+			Error::<Test>::NotNamedCarrier
+		);
+		assert_noop!(
+			Fulfillment::accept_order(RuntimeOrigin::signed(ALICE), id),
+			Error::<Test>::CarrierIsShipper
+		);
+		ATTESTATION_FAILS.with(|f| *f.borrow_mut() = true);
+		assert_noop!(
+			Fulfillment::accept_order(RuntimeOrigin::signed(BOB), id),
+			sp_runtime::DispatchError::Other("too few attesters")
+		);
+		ATTESTATION_FAILS.with(|f| *f.borrow_mut() = false);
+		assert_eq!(balances(), before);
+		assert_ok!(Fulfillment::accept_order(RuntimeOrigin::signed(BOB), id));
+		assert_noop!(
+			Fulfillment::accept_order(RuntimeOrigin::signed(BOB), id),
+			Error::<Test>::NotOpen
+		);
+	});
+}
+
+#[test]
+fn accept_needs_free_stake() {
+	test(|| {
+		register(BOB, 4_999);
+		let id = create(ALICE, terms());
+		assert_noop!(
+			Fulfillment::accept_order(RuntimeOrigin::signed(BOB), id),
+			Error::<Test>::InsufficientFreeStake
+		);
+		assert_ok!(Fulfillment::bond_extra(RuntimeOrigin::signed(BOB), 1));
+		assert_ok!(Fulfillment::accept_order(RuntimeOrigin::signed(BOB), id));
+	});
+}
+
+#[test]
+fn leverage_cap_limits_open_value() {
+	test(|| {
+		// A perfect record brings the ratio to 25 %, so 1 000 of stake could bond 4 000 of
+		// cargo; the leverage cap (3×) stops it at 3 000.
+		register(CHARLIE, 1_000);
+		Carriers::<Test>::mutate(CHARLIE, |l| l.as_mut().unwrap().score = Perbill::one());
+		let big = create(DAVE, Terms { value: 3_000, ..terms() });
+		let over = create(DAVE, Terms { value: 1_000, ..terms() });
+		assert_ok!(Fulfillment::accept_order(RuntimeOrigin::signed(CHARLIE), big));
+		assert_eq!(ledger(CHARLIE).free(), 250);
+		assert_eq!(Fulfillment::quote_bond(1_000, &CHARLIE), 250);
+		let before = balances();
+		assert_noop!(
+			Fulfillment::accept_order(RuntimeOrigin::signed(CHARLIE), over),
+			Error::<Test>::LeverageExceeded
+		);
+		assert_eq!(balances(), before);
+		// More stake makes room.
+		assert_ok!(Fulfillment::bond_extra(RuntimeOrigin::signed(CHARLIE), 400));
+		assert_ok!(Fulfillment::accept_order(RuntimeOrigin::signed(CHARLIE), over));
+		assert!(Fulfillment::within_leverage(3_000, 1_000));
+		assert!(!Fulfillment::within_leverage(3_001, 1_000));
+	});
+}
+
+// ---- Cancellation and expiry ----
+
+#[test]
+fn cancel_open_order_refunds_in_full() {
+	test(|| {
+		let id = create(ALICE, terms());
+		assert_noop!(
+			Fulfillment::cancel_order(RuntimeOrigin::signed(BOB), id),
+			Error::<Test>::NotShipper
+		);
+		assert_ok!(Fulfillment::cancel_order(RuntimeOrigin::signed(ALICE), id));
+		assert_eq!((free(ALICE), escrowed(ALICE)), (INITIAL, 0));
+		assert!(Orders::<Test>::get(id).is_none());
+		assert!(ExpiryQueue::<Test>::get(terms().accept_by + 1).is_empty());
+		assert_eq!(OrderRecords::<Test>::get(id).unwrap().end, OrderEnd::Cancelled);
+		assert_eq!(
+			last_event(),
+			RuntimeEvent::Fulfillment(Event::OrderCancelled { order: id, refund: ESCROW })
+		);
+		assert_noop!(
+			Fulfillment::cancel_order(RuntimeOrigin::signed(ALICE), id),
+			Error::<Test>::OrderNotFound
+		);
+	});
+}
+
+#[test]
+fn bonded_order_cancels_only_with_both_parties() {
+	test(|| {
+		let id = bonded_order();
+		assert_noop!(
+			Fulfillment::release_order(RuntimeOrigin::signed(ALICE), id),
+			Error::<Test>::NotOrderCarrier
+		);
+		assert_ok!(Fulfillment::cancel_order(RuntimeOrigin::signed(ALICE), id));
+		assert!(has_event(Event::CancellationRequested { order: id, by: Party::Shipper }));
+		assert_noop!(
+			Fulfillment::cancel_order(RuntimeOrigin::signed(ALICE), id),
+			Error::<Test>::CancellationAlreadyRequested
+		);
+		// Nothing moved yet.
+		assert_eq!((escrowed(ALICE), ledger(BOB).allocated), (ESCROW, 5_000));
+		assert_ok!(Fulfillment::release_order(RuntimeOrigin::signed(BOB), id));
+		assert_eq!((free(ALICE), escrowed(ALICE)), (INITIAL, 0));
+		let l = ledger(BOB);
+		assert_eq!((l.allocated, l.open_value, l.open_orders), (0, 0, 0));
+		assert_eq!(CLOSED.with(|c| c.borrow().clone()), vec![id]);
+		assert_eq!(OrderRecords::<Test>::get(id).unwrap().carrier, Some(BOB));
+	});
+}
+
+#[test]
+fn carrier_may_consent_first() {
+	test(|| {
+		let id = bonded_order();
+		assert_ok!(Fulfillment::release_order(RuntimeOrigin::signed(BOB), id));
+		assert_noop!(
+			Fulfillment::release_order(RuntimeOrigin::signed(BOB), id),
+			Error::<Test>::CancellationAlreadyRequested
+		);
+		assert_ok!(Fulfillment::cancel_order(RuntimeOrigin::signed(ALICE), id));
+		assert_eq!(escrowed(ALICE), 0);
+		assert!(has_event(Event::OrderCancelled { order: id, refund: ESCROW }));
+	});
+}
+
+#[test]
+fn release_needs_a_bonded_order() {
+	test(|| {
+		register(BOB, CARRIER_STAKE);
+		let id = create(ALICE, terms());
+		assert_noop!(
+			Fulfillment::release_order(RuntimeOrigin::signed(BOB), id),
+			Error::<Test>::NotBonded
+		);
+	});
+}
+
+#[test]
+fn unaccepted_orders_expire_after_accept_by() {
+	test(|| {
+		register(BOB, CARRIER_STAKE);
+		let t = terms();
+		let id = create(ALICE, t.clone());
+		run_to_block(t.accept_by);
+		// The last acceptable block.
+		assert!(Orders::<Test>::get(id).is_some());
+		run_to_block(t.accept_by + 1);
+		assert!(Orders::<Test>::get(id).is_none());
+		assert_eq!((free(ALICE), escrowed(ALICE)), (INITIAL, 0));
+		assert_eq!(OrderRecords::<Test>::get(id).unwrap().end, OrderEnd::Expired);
+		assert!(has_event(Event::OrderExpired { order: id, refund: ESCROW }));
+		assert_noop!(
+			Fulfillment::accept_order(RuntimeOrigin::signed(BOB), id),
+			Error::<Test>::OrderNotFound
+		);
+	});
+}
+
+#[test]
+fn accepted_orders_do_not_expire() {
+	test(|| {
+		let id = bonded_order();
+		run_to_block(terms().accept_by + 10);
+		assert!(Orders::<Test>::get(id).is_some());
+	});
+}
+
+#[test]
+fn hook_weight_does_not_depend_on_open_orders() {
+	fn weight_with_open_orders(open: u32) -> frame_support::weights::Weight {
+		let mut weight = Default::default();
+		new_test_ext().execute_with(|| {
+			let due = 200;
+			// One order expires at the measured block; `open` others are open elsewhere.
+			create(ALICE, Terms { accept_by: due, ..terms() });
+			for i in 0..open {
+				let accept_by = 300 + (i / 16) as u64;
+				create(DAVE, Terms { value: 1, payment: 50, accept_by, ..terms() });
+			}
+			run_to_block(due);
+			use frame_support::traits::Hooks;
+			System::set_block_number(due + 1);
+			weight = Fulfillment::on_initialize(due + 1);
+			assert_eq!(Orders::<Test>::iter().count() as u32, open);
+			Fulfillment::do_try_state().unwrap();
+		});
+		weight
+	}
+	let few = weight_with_open_orders(10);
+	let many = weight_with_open_orders(10_000);
+	assert_eq!(few, many);
+	assert_eq!(few, <MockWeights as crate::WeightInfo>::on_initialize(1));
+}
+
+// ---- Settlement ----
+
+#[test]
+fn on_time_delivery_pays_carrier_frees_bond_and_pays_fee() {
+	test(|| {
+		let id = bonded_order();
+		let t = terms();
+		assert_ok!(Fulfillment::on_final_outcome(id, delivered(t.deliver_by + t.grace)));
+		assert_eq!((free(ALICE), escrowed(ALICE)), (INITIAL - ESCROW, 0));
+		assert_eq!(free(BOB), INITIAL - CARRIER_STAKE + PAYMENT);
+		assert_eq!(free(FEE_POT), 1 + FEE);
+		assert_eq!(FEES.with(|f| f.borrow().clone()), vec![(id, FEE)]);
+		let l = ledger(BOB);
+		assert_eq!((l.allocated, l.reserved, l.open_orders, l.settled, l.faults), (0, 0, 0, 1, 0));
+		// 50 % → 50 % + 20 % × (100 % − 50 %) = 60 %.
+		assert_eq!(l.score, Perbill::from_percent(60));
+		assert!(SLASHES.with(|s| s.borrow().is_empty()));
+		let record = OrderRecords::<Test>::get(id).unwrap();
+		assert_eq!(
+			(record.end, record.paid_to_carrier, record.refunded, record.slash_scheduled),
+			(OrderEnd::DeliveredOnTime, PAYMENT, 0, 0)
+		);
+		assert!(Orders::<Test>::get(id).is_none());
+		assert!(has_event(Event::OrderSettled {
+			order: id,
+			end: OrderEnd::DeliveredOnTime,
+			paid_to_carrier: PAYMENT,
+			refunded: 0,
+			slash_scheduled: 0
+		}));
+	});
+}
+
+#[test]
+fn late_delivery_pays_carrier_and_schedules_a_proportional_slash() {
+	test(|| {
+		let id = bonded_order();
+		let t = terms();
+		// Three hours and a minute past the deadline plus grace.
+		let at = t.deliver_by + t.grace + 3 * HOUR_MS + 60_000;
+		assert_ok!(Fulfillment::on_final_outcome(id, delivered(at)));
+		assert_eq!(free(BOB), INITIAL - CARRIER_STAKE + PAYMENT);
+		let request = SLASHES.with(|s| s.borrow()[0].clone());
+		assert_eq!(request.offender, BOB);
+		assert_eq!(request.kind, StakeKind::Carrier);
+		assert_eq!(request.at_risk, 5_000);
+		assert_eq!(request.value, VALUE);
+		assert_eq!(request.beneficiary, Some(ALICE));
+		assert_eq!(request.severity.late_hours, 4);
+		// The mock slasher schedules 25 % of the bond, which stays reserved.
+		let l = ledger(BOB);
+		assert_eq!((l.allocated, l.reserved, l.faults), (0, 1_250, 1));
+		assert_eq!(l.free(), CARRIER_STAKE - 1_250);
+		// Outcome score 75 %: 50 % + 20 % × 25 % = 55 %.
+		assert_eq!(l.score, Perbill::from_percent(55));
+		let record = OrderRecords::<Test>::get(id).unwrap();
+		assert_eq!((record.end, record.slash_scheduled), (OrderEnd::DeliveredWithFault, 1_250));
+	});
+}
+
+#[test]
+fn excursion_and_damage_are_faults() {
+	test(|| {
+		register(BOB, CARRIER_STAKE);
+		let band = Some(TemperatureBand { min_centi_c: 200, max_centi_c: 800 });
+		let cold = create(ALICE, Terms { temperature: band, ..terms() });
+		let damaged = create(ALICE, terms());
+		for id in [cold, damaged] {
+			assert_ok!(Fulfillment::accept_order(RuntimeOrigin::signed(BOB), id));
+		}
+		let at = terms().deliver_by;
+		assert_ok!(Fulfillment::on_final_outcome(
+			cold,
+			Report::Delivered { at, max_excursion_centi_c_minutes: 900, damage: Perbill::zero() }
+		));
+		assert_ok!(Fulfillment::on_final_outcome(
+			damaged,
+			Report::Delivered {
+				at,
+				max_excursion_centi_c_minutes: 0,
+				damage: Perbill::from_percent(10)
+			}
+		));
+		let slashes = SLASHES.with(|s| s.borrow().clone());
+		assert_eq!(slashes[0].severity.excursion_centi_c_minutes, 900);
+		assert_eq!(slashes[1].severity.damage, Perbill::from_percent(10));
+		assert_eq!(ledger(BOB).reserved, 2 * 1_250);
+	});
+}
+
+#[test]
+fn excursion_without_a_band_is_not_a_fault() {
+	test(|| {
+		let id = bonded_order();
+		assert_ok!(Fulfillment::on_final_outcome(
+			id,
+			Report::Delivered {
+				at: terms().deliver_by,
+				max_excursion_centi_c_minutes: 900,
+				damage: Perbill::zero()
+			}
+		));
+		assert_eq!(OrderRecords::<Test>::get(id).unwrap().end, OrderEnd::DeliveredOnTime);
+	});
+}
+
+#[test]
+fn lost_cargo_refunds_payment_and_schedules_a_full_slash() {
+	test(|| {
+		let id = bonded_order();
+		assert_ok!(Fulfillment::on_final_outcome(id, Report::Lost));
+		// The payment comes back; the fee paid the committee.
+		assert_eq!((free(ALICE), escrowed(ALICE)), (INITIAL - FEE, 0));
+		assert_eq!(free(BOB), INITIAL - CARRIER_STAKE);
+		let request = SLASHES.with(|s| s.borrow()[0].clone());
+		assert!(request.severity.lost);
+		assert_eq!(ledger(BOB).reserved, 5_000);
+		assert_eq!(ledger(BOB).score, Perbill::from_percent(40));
+		let record = OrderRecords::<Test>::get(id).unwrap();
+		assert_eq!(
+			(record.end, record.refunded, record.slash_scheduled),
+			(OrderEnd::Lost, PAYMENT, 5_000)
+		);
+	});
+}
+
+#[test]
+fn settlement_needs_a_bonded_order_and_happens_once() {
+	test(|| {
+		assert_noop!(Fulfillment::on_final_outcome(9, Report::Lost), Error::<Test>::OrderNotFound);
+		register(BOB, CARRIER_STAKE);
+		let open = create(ALICE, terms());
+		assert_noop!(Fulfillment::on_final_outcome(open, Report::Lost), Error::<Test>::NotBonded);
+		assert_ok!(Fulfillment::accept_order(RuntimeOrigin::signed(BOB), open));
+		assert_ok!(Fulfillment::on_final_outcome(open, Report::Lost));
+		assert_noop!(
+			Fulfillment::on_final_outcome(open, Report::Lost),
+			Error::<Test>::OrderNotFound
+		);
+	});
+}
+
+#[test]
+fn reputation_moves_the_quote() {
+	test(|| {
+		register(BOB, 100_000);
+		let neutral = Fulfillment::quote_bond(VALUE, &BOB);
+		for _ in 0..10 {
+			let id = create(ALICE, terms());
+			assert_ok!(Fulfillment::accept_order(RuntimeOrigin::signed(BOB), id));
+			assert_ok!(Fulfillment::on_final_outcome(id, delivered(terms().deliver_by)));
+		}
+		let good = Fulfillment::quote_bond(VALUE, &BOB);
+		assert!(good < neutral, "a good record lowers the bond: {good} vs {neutral}");
+		for _ in 0..3 {
+			let id = create(ALICE, terms());
+			assert_ok!(Fulfillment::accept_order(RuntimeOrigin::signed(BOB), id));
+			assert_ok!(Fulfillment::on_final_outcome(id, Report::Lost));
+		}
+		let bad = Fulfillment::quote_bond(VALUE, &BOB);
+		assert!(bad > good, "faults raise the bond: {bad} vs {good}");
+		// Unknown carriers are quoted at the neutral score.
+		assert_eq!(Fulfillment::quote_bond(VALUE, &CHARLIE), neutral);
+	});
+}
+
+#[test]
+fn collateral_ratio_is_clamped_and_monotone() {
+	test(|| {
+		assert_eq!(
+			Fulfillment::collateral_ratio(Perbill::from_percent(50)),
+			Perbill::from_percent(50)
+		);
+		assert_eq!(Fulfillment::collateral_ratio(Perbill::one()), Perbill::from_percent(25));
+		assert_eq!(Fulfillment::collateral_ratio(Perbill::zero()), Perbill::from_percent(75));
+		let mut last = Perbill::one();
+		for s in 0..=100 {
+			let r = Fulfillment::collateral_ratio(Perbill::from_percent(s));
+			assert!(r <= last, "a better score never raises the ratio");
+			assert!(r >= Perbill::from_percent(20) && r <= Perbill::from_percent(100));
+			last = r;
+		}
+		// A bond is never zero for cargo of any value.
+		assert_eq!(Fulfillment::quote_bond(1, &BOB), 1);
+	});
+}
+
+// ---- Slashes ----
+
+#[test]
+fn applied_slash_takes_the_reserved_bond_from_the_hold() {
+	test(|| {
+		let id = bonded_order();
+		assert_ok!(Fulfillment::on_final_outcome(id, Report::Lost));
+		let credit =
+			<Fulfillment as SlashableStake<_, _>>::slash_reserved(StakeKind::Carrier, &BOB, 5_000);
+		assert_eq!(frame_support::traits::Imbalance::peek(&credit), 5_000);
+		drop(credit);
+		assert_eq!(staked(BOB), CARRIER_STAKE - 5_000);
+		let l = ledger(BOB);
+		assert_eq!((l.stake, l.reserved), (CARRIER_STAKE - 5_000, 0));
+		assert_eq!(TotalActiveStake::<Test>::get(), CARRIER_STAKE - 5_000);
+		assert!(has_event(Event::CarrierSlashed { carrier: BOB, amount: 5_000 }));
+	});
+}
+
+#[test]
+fn a_cancelled_slash_restores_the_stake_exactly() {
+	test(|| {
+		let id = bonded_order();
+		assert_ok!(Fulfillment::on_final_outcome(id, Report::Lost));
+		let before = (staked(BOB), free(BOB));
+		<Fulfillment as SlashableStake<_, _>>::release_reserved(StakeKind::Carrier, &BOB, 5_000);
+		assert_eq!((staked(BOB), free(BOB)), before);
+		let l = ledger(BOB);
+		assert_eq!((l.reserved, l.free()), (0, CARRIER_STAKE));
+		// A released reservation can be unbonded again.
+		assert_ok!(Fulfillment::unbond(RuntimeOrigin::signed(BOB), CARRIER_STAKE));
+	});
+}
+
+#[test]
+fn unbonding_stake_stays_on_hold_through_a_slash() {
+	test(|| {
+		let id = bonded_order();
+		assert_ok!(Fulfillment::unbond(RuntimeOrigin::signed(BOB), 10_000));
+		assert_ok!(Fulfillment::on_final_outcome(id, Report::Lost));
+		let credit =
+			<Fulfillment as SlashableStake<_, _>>::slash_reserved(StakeKind::Carrier, &BOB, 5_000);
+		drop(credit);
+		run_to_block(1 + UNBONDING);
+		assert_ok!(Fulfillment::withdraw_unbonded(RuntimeOrigin::signed(BOB)));
+		assert_eq!(staked(BOB), CARRIER_STAKE - 5_000 - 10_000);
+		assert_eq!(free(BOB), INITIAL - CARRIER_STAKE + 10_000);
+	});
+}
+
+#[test]
+fn a_slash_never_takes_more_than_is_reserved() {
+	test(|| {
+		let id = bonded_order();
+		SLASH_FRACTION.with(|f| *f.borrow_mut() = Perbill::from_percent(10));
+		assert_ok!(Fulfillment::on_final_outcome(id, delivered(terms().deliver_by + 2 * HOUR_MS)));
+		assert_eq!(ledger(BOB).reserved, 500);
+		let credit =
+			<Fulfillment as SlashableStake<_, _>>::slash_reserved(StakeKind::Carrier, &BOB, 10_000);
+		assert_eq!(frame_support::traits::Imbalance::peek(&credit), 500);
+		drop(credit);
+		assert_eq!(staked(BOB), CARRIER_STAKE - 500);
+	});
+}
+
+#[test]
+fn token_errors_are_not_leaked_for_short_balances() {
+	test(|| {
+		// A shipper with too little gets the pallet's error, not a token error.
+		let result = Fulfillment::create_order(
+			RuntimeOrigin::signed(POOR),
+			Terms { payment: 95, ..terms() },
+		);
+		assert_eq!(result, Err(Error::<Test>::InsufficientBalance.into()));
+	});
+}

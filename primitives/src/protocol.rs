@@ -1,0 +1,250 @@
+//! The protocol's shared vocabulary: orders, reports, faults, and the traits through which
+//! the fulfillment, attestation, disputes and slashing pallets call each other.
+//!
+//! Each pallet depends on these traits only, never on another pallet, so each can be tested
+//! against a mock of the others and the runtime wires the real ones together.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_runtime::{DispatchError, DispatchResult, Perbill, Weight};
+
+use crate::Moment;
+
+/// Identifier of an order, assigned in creation order.
+pub type OrderId = u64;
+
+/// What happened to a shipment, as an attester reports it and as the final outcome states it.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum Report {
+	/// The cargo arrived.
+	Delivered {
+		/// When it arrived (unix milliseconds).
+		at: Moment,
+		/// Time-integrated temperature excursion outside the agreed band, in centi-°C × minutes.
+		max_excursion_centi_c_minutes: u32,
+		/// Fraction of the cargo's value destroyed.
+		damage: Perbill,
+	},
+	/// The cargo never arrived.
+	Lost,
+}
+
+/// How bad a carrier's fault was: the inputs of the slashing model (protocol §5).
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub struct Severity {
+	/// Whole hours (rounded up) past the delivery deadline plus grace.
+	pub late_hours: u32,
+	/// Temperature excursion in centi-°C × minutes (zero when the order has no band).
+	pub excursion_centi_c_minutes: u32,
+	/// Fraction of the cargo damaged.
+	pub damage: Perbill,
+	/// The cargo was lost.
+	pub lost: bool,
+}
+
+impl Severity {
+	/// The severity of a final report against the order's deadline (`deliver_by + grace`),
+	/// counting excursions only when the order set a temperature band.
+	pub fn of(report: &Report, deadline: Moment, has_band: bool) -> Self {
+		match *report {
+			Report::Lost => Severity { lost: true, ..Default::default() },
+			Report::Delivered { at, max_excursion_centi_c_minutes, damage } => {
+				const HOUR_MS: u64 = 3_600_000;
+				let late_ms = at.saturating_sub(deadline);
+				let late_hours = late_ms.div_ceil(HOUR_MS).min(u32::MAX as u64) as u32;
+				Severity {
+					late_hours,
+					excursion_centi_c_minutes: if has_band {
+						max_excursion_centi_c_minutes
+					} else {
+						0
+					},
+					damage,
+					lost: false,
+				}
+			}
+		}
+	}
+
+	/// Whether there is anything to slash for.
+	pub fn is_fault(&self) -> bool {
+		self.lost
+			|| self.late_hours > 0
+			|| self.excursion_centi_c_minutes > 0
+			|| !self.damage.is_zero()
+	}
+}
+
+/// Whose funds a slash takes, and from which hold.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum StakeKind {
+	/// A carrier's stake, from the bond allocated to the faulted order.
+	Carrier,
+	/// An attester's stake.
+	Attester,
+	/// A disputer's deposit.
+	DisputeDeposit,
+}
+
+/// A fault handed to the slashing side (protocol §5).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct SlashRequest<AccountId, Balance> {
+	/// Who is slashed.
+	pub offender: AccountId,
+	/// Which of the offender's holds.
+	pub kind: StakeKind,
+	/// The order the fault belongs to.
+	pub order: OrderId,
+	/// What the fault puts at risk (the allocated bond): the base of the slash fraction and
+	/// its ceiling.
+	pub at_risk: Balance,
+	/// How bad the fault was.
+	pub severity: Severity,
+	/// Declared cargo value: compensation is capped at the damage to it.
+	pub value: Balance,
+	/// Who is compensated first.
+	pub beneficiary: Option<AccountId>,
+}
+
+/// The slashing side: schedules a slash as pending (protocol §5). Implemented by the slashing
+/// pallet.
+pub trait SlashScheduler<AccountId, Balance> {
+	/// Schedules a slash for `request` and returns the amount scheduled, which never exceeds
+	/// `request.at_risk` and is non-zero for a fault. The funds stay on their hold until the
+	/// slash is applied; the owner of the hold keeps them reserved meanwhile.
+	fn schedule(request: SlashRequest<AccountId, Balance>) -> Result<Balance, DispatchError>;
+}
+
+/// The owner of a slashable hold: the slashing side calls it to apply or release a pending
+/// slash, so the owner's ledger always agrees with its hold.
+pub trait SlashableStake<AccountId, Balance> {
+	/// The funds taken by a slash, to be distributed by the slashing side.
+	type Credit;
+
+	/// Takes up to `amount` of what was reserved for a pending slash from `who`'s hold.
+	/// Returns the credit taken (possibly less, never more).
+	fn slash_reserved(kind: StakeKind, who: &AccountId, amount: Balance) -> Self::Credit;
+
+	/// A pending slash was cancelled or reduced: `amount` of the reservation is free again.
+	fn release_reserved(kind: StakeKind, who: &AccountId, amount: Balance);
+}
+
+/// The attestation side as the fulfillment pallet sees it. Implemented by the attestation
+/// pallet.
+pub trait AttestationHandler<AccountId, Balance> {
+	/// An order was accepted: draw its committee, which reports by `report_by` (unix ms).
+	fn open(
+		order: OrderId,
+		shipper: &AccountId,
+		carrier: &AccountId,
+		report_by: Moment,
+	) -> DispatchResult;
+
+	/// An order ended before any outcome (cancelled by both parties): release its committee.
+	fn close(order: OrderId);
+
+	/// The account that receives the attestation fee of a settled order.
+	fn fee_account() -> AccountId;
+
+	/// `amount` was paid into [`Self::fee_account`] for `order`'s committee.
+	fn fee_paid(order: OrderId, amount: Balance);
+}
+
+/// Receives the final outcome of an order once no dispute can change it. Implemented by the
+/// fulfillment pallet (settlement) and the attestation pallet (judging the committee).
+pub trait OutcomeHandler {
+	/// Acts on the final outcome of `order`.
+	fn on_final_outcome(order: OrderId, outcome: Report) -> DispatchResult;
+
+	/// The most [`Self::on_final_outcome`] can weigh.
+	fn on_final_outcome_weight() -> Weight;
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	const HOUR: u64 = 3_600_000;
+
+	#[test]
+	fn on_time_delivery_is_no_fault() {
+		let report = Report::Delivered {
+			at: 10 * HOUR,
+			max_excursion_centi_c_minutes: 0,
+			damage: Perbill::zero(),
+		};
+		let severity = Severity::of(&report, 10 * HOUR, true);
+		assert_eq!(severity, Severity::default());
+		assert!(!severity.is_fault());
+	}
+
+	#[test]
+	fn lateness_rounds_up_to_whole_hours() {
+		let late = |ms| {
+			Severity::of(
+				&Report::Delivered {
+					at: 10 * HOUR + ms,
+					max_excursion_centi_c_minutes: 0,
+					damage: Perbill::zero(),
+				},
+				10 * HOUR,
+				false,
+			)
+			.late_hours
+		};
+		assert_eq!(late(1), 1);
+		assert_eq!(late(HOUR), 1);
+		assert_eq!(late(HOUR + 1), 2);
+	}
+
+	#[test]
+	fn excursion_counts_only_with_a_band() {
+		let report = Report::Delivered {
+			at: 0,
+			max_excursion_centi_c_minutes: 500,
+			damage: Perbill::zero(),
+		};
+		assert!(!Severity::of(&report, 0, false).is_fault());
+		assert_eq!(Severity::of(&report, 0, true).excursion_centi_c_minutes, 500);
+	}
+
+	#[test]
+	fn lost_is_a_fault() {
+		assert!(Severity::of(&Report::Lost, 0, false).lost);
+		assert!(Severity::of(&Report::Lost, 0, false).is_fault());
+	}
+}

@@ -1,0 +1,94 @@
+//! Genesis presets build a consistent NPoS genesis.
+
+use crate::{configs::TreasuryAccount, genesis_config_presets, Runtime, RuntimeGenesisConfig};
+use frame_support::genesis_builder_helper::build_state;
+use sp_genesis_builder::{PresetId, DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET};
+use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
+
+/// Applies `patch` over `base` the way chain specs apply a preset to the default genesis.
+fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+	match (base, patch) {
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
+			for (key, value) in patch {
+				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
+			}
+		}
+		(base, patch) => *base = patch,
+	}
+}
+
+fn genesis(preset: &str) -> sp_io::TestExternalities {
+	let patch = genesis_config_presets::get_preset(&PresetId::from(preset))
+		.unwrap_or_else(|| panic!("preset {preset} exists"));
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+	merge(&mut config, serde_json::from_slice(&patch).unwrap());
+	let mut ext = sp_io::TestExternalities::new_empty();
+	ext.execute_with(|| {
+		build_state::<RuntimeGenesisConfig>(serde_json::to_vec(&config).unwrap())
+			.expect("genesis builds")
+	});
+	ext
+}
+
+#[test]
+fn presets_are_listed_and_unknown_ones_are_not() {
+	let names = genesis_config_presets::preset_names();
+	assert!(names.contains(&PresetId::from(DEV_RUNTIME_PRESET)));
+	assert!(names.contains(&PresetId::from(LOCAL_TESTNET_RUNTIME_PRESET)));
+	assert!(genesis_config_presets::get_preset(&PresetId::from("mainnet")).is_none());
+}
+
+#[test]
+fn local_testnet_has_four_bonded_validators_with_session_keys() {
+	genesis(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		let stashes = [
+			Sr25519Keyring::AliceStash,
+			Sr25519Keyring::BobStash,
+			Sr25519Keyring::CharlieStash,
+			Sr25519Keyring::DaveStash,
+		]
+		.map(|k| k.to_account_id());
+		assert_eq!(pallet_staking::Validators::<Runtime>::count(), 4);
+		assert_eq!(pallet_session::Validators::<Runtime>::get().len(), 4);
+		for stash in &stashes {
+			let ledger = pallet_staking::Ledger::<Runtime>::get(stash).expect("bonded");
+			assert_eq!(ledger.active, genesis_config_presets::VALIDATOR_BOND);
+			assert!(pallet_session::NextKeys::<Runtime>::get(stash).is_some());
+		}
+		// BABE and GRANDPA authorities are the `//Name` keys the nodes run with.
+		let babe: Vec<_> =
+			pallet_babe::Authorities::<Runtime>::get().iter().map(|(id, _)| id.clone()).collect();
+		assert!(babe.contains(&Sr25519Keyring::Bob.public().into()));
+		let grandpa = pallet_grandpa::Pallet::<Runtime>::grandpa_authorities();
+		assert_eq!(grandpa.len(), 4);
+		assert!(grandpa.iter().any(|(id, _)| *id == Ed25519Keyring::Dave.public().into()));
+	});
+}
+
+#[test]
+fn development_has_alice_alone_and_sudo() {
+	genesis(DEV_RUNTIME_PRESET).execute_with(|| {
+		assert_eq!(pallet_staking::Validators::<Runtime>::count(), 1);
+		assert_eq!(
+			pallet_session::Validators::<Runtime>::get(),
+			vec![Sr25519Keyring::AliceStash.to_account_id()]
+		);
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
+		// The treasury exists from genesis, so fees and slashes sent to it are never dropped.
+		assert_eq!(
+			pallet_balances::Pallet::<Runtime>::free_balance(TreasuryAccount::get()),
+			genesis_config_presets::ENDOWMENT
+		);
+	});
+}
+
+#[test]
+fn genesis_issuance_is_the_sum_of_endowments() {
+	genesis(LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		let accounts = Sr25519Keyring::iter().count() as u128 + 1;
+		assert_eq!(
+			pallet_balances::Pallet::<Runtime>::total_issuance(),
+			accounts * genesis_config_presets::ENDOWMENT
+		);
+	});
+}

@@ -1,0 +1,15 @@
+# Sourced by every script: one persistent target directory outside the clone, and the wasm
+# toolchain chosen by setup.sh, so no cargo invocation depends on what the user exported.
+SURETY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/surety/target}"
+# The target directory is outside the clone: tell the wasm builder where our Cargo.lock is.
+export WASM_BUILD_WORKSPACE_HINT="$SURETY_ROOT"
+SURETY_STATE_DIR="${SURETY_STATE_DIR:-$HOME/.cache/surety}"
+SURETY_WASM_ENV="$SURETY_STATE_DIR/wasm.env"
+mkdir -p "$CARGO_TARGET_DIR"
+if [ -f "$SURETY_WASM_ENV" ]; then
+	# shellcheck disable=SC1090
+	. "$SURETY_WASM_ENV"
+fi
+export SURETY_NODE_BIN="${SURETY_NODE_BIN:-$CARGO_TARGET_DIR/debug/surety-node}"
+log() { printf '[%s] %s\n' "$(basename "$0")" "$*"; }

@@ -1,0 +1,117 @@
+//! Helpers for the multi-validator network tests: find the node binary, export the raw
+//! chain spec our node builds from the runtime preset, spawn the network described in
+//! `local.toml` with zombienet's native provider, and read chain state over RPC.
+
+use std::{
+	path::{Path, PathBuf},
+	process::Command,
+	time::Duration,
+};
+
+use anyhow::{anyhow, bail, Context};
+pub use zombienet_sdk::{subxt, subxt_signer};
+use zombienet_sdk::{
+	subxt::{backend::legacy::LegacyRpcMethods, PolkadotConfig},
+	LocalFileSystem, Network, NetworkConfig, NetworkConfigExt, NetworkNode,
+};
+
+/// The names of the four validators in `local.toml`.
+pub const VALIDATORS: [&str; 4] = ["alice", "bob", "charlie", "dave"];
+
+/// Where the tests find the node: `SURETY_NODE_BIN`, which the test script sets to the
+/// binary it has just built.
+pub fn node_binary() -> anyhow::Result<PathBuf> {
+	let path = std::env::var_os("SURETY_NODE_BIN").map(PathBuf::from).ok_or_else(|| {
+		anyhow!("SURETY_NODE_BIN is not set: run the tests through scripts/test.sh")
+	})?;
+	if !path.is_file() {
+		bail!("SURETY_NODE_BIN={} is not a file: build the node first", path.display());
+	}
+	Ok(path)
+}
+
+fn manifest_dir() -> &'static Path {
+	Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Writes `specs/local-raw.json` with `surety-node export-chain-spec --chain local --raw`.
+pub fn export_local_raw_spec(node: &Path) -> anyhow::Result<PathBuf> {
+	let out = manifest_dir().join("specs/local-raw.json");
+	std::fs::create_dir_all(out.parent().expect("specs/ has a parent; qed"))?;
+	let status = Command::new(node)
+		.args(["export-chain-spec", "--chain", "local", "--raw", "--output"])
+		.arg(&out)
+		.status()
+		.context("running surety-node export-chain-spec")?;
+	if !status.success() {
+		bail!("export-chain-spec failed: {status}");
+	}
+	Ok(out)
+}
+
+/// Spawns the network of `local.toml` (native provider: each node a local process).
+///
+/// The node binary's directory goes first on `PATH`, so the TOML can name the command
+/// `surety-node` wherever the build put it.
+pub async fn spawn_local_network() -> anyhow::Result<Network<LocalFileSystem>> {
+	let node = node_binary()?;
+	export_local_raw_spec(&node)?;
+	let bin_dir = node.parent().ok_or_else(|| anyhow!("node binary has no directory"))?;
+	let path = std::env::var_os("PATH").unwrap_or_default();
+	let mut paths = vec![bin_dir.to_path_buf()];
+	paths.extend(std::env::split_paths(&path));
+	// Set before any node process is spawned; the tests set nothing else in the environment.
+	std::env::set_var("PATH", std::env::join_paths(paths)?);
+
+	let toml = manifest_dir().join("local.toml");
+	let config = NetworkConfig::load_from_toml(toml.to_str().ok_or_else(|| anyhow!("path"))?)?;
+	Ok(config.spawn_native().await?)
+}
+
+/// Legacy RPC methods (chain_*, system_*) of a node.
+pub async fn rpc(node: &NetworkNode) -> anyhow::Result<LegacyRpcMethods<PolkadotConfig>> {
+	Ok(LegacyRpcMethods::new(node.rpc().await?))
+}
+
+/// Best and finalized block numbers of a node, from its RPC.
+pub async fn best_and_finalized(node: &NetworkNode) -> anyhow::Result<(u64, u64)> {
+	let rpc = rpc(node).await?;
+	let best = rpc.chain_get_header(None).await?.ok_or_else(|| anyhow!("no best header"))?;
+	let finalized_hash = rpc.chain_get_finalized_head().await?;
+	let finalized = rpc
+		.chain_get_header(Some(finalized_hash))
+		.await?
+		.ok_or_else(|| anyhow!("no finalized header"))?;
+	Ok((best.number.into(), finalized.number.into()))
+}
+
+/// Polls `check` every second until it returns `Ok(true)` or `timeout` passes.
+pub async fn wait_until<F, Fut>(what: &str, timeout: Duration, mut check: F) -> anyhow::Result<()>
+where
+	F: FnMut() -> Fut,
+	Fut: std::future::Future<Output = anyhow::Result<bool>>,
+{
+	let deadline = tokio::time::Instant::now() + timeout;
+	let mut last_error = None;
+	loop {
+		match check().await {
+			Ok(true) => return Ok(()),
+			Ok(false) => {}
+			Err(e) => last_error = Some(e),
+		}
+		if tokio::time::Instant::now() >= deadline {
+			bail!("timed out after {timeout:?} waiting for {what} (last error: {last_error:?})");
+		}
+		tokio::time::sleep(Duration::from_secs(1)).await;
+	}
+}
+
+/// Lines of a node's log that report a panic.
+pub async fn panic_lines(node: &NetworkNode) -> anyhow::Result<Vec<String>> {
+	let logs = node.logs().await?;
+	Ok(logs
+		.lines()
+		.filter(|l| l.contains("panicked at") || l.contains("Thread '") && l.contains("panicked"))
+		.map(str::to_owned)
+		.collect())
+}

@@ -1,0 +1,109 @@
+//! Smoke test of the 4-validator local network: every node up, blocks produced and
+//! finalized, the nodes connected to each other, no panics, and a balance transfer
+//! submitted over RPC finalized with its event.
+
+use std::time::{Duration, Instant};
+
+use subxt::{dynamic::Value, ext::scale_value::At, OnlineClient, PolkadotConfig};
+use surety_zombienet_tests::{
+	best_and_finalized, panic_lines, rpc, spawn_local_network, subxt, subxt_signer, wait_until,
+	VALIDATORS,
+};
+
+/// Blocks every node must have imported and finalized.
+const MIN_BEST: u64 = 10;
+const MIN_FINALIZED: u64 = 8;
+/// Each node must see the three others.
+const MIN_PEERS: u64 = 3;
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "spawns a 4-validator network: run by scripts/test.sh"]
+async fn four_validators_produce_finalize_and_transfer() -> anyhow::Result<()> {
+	let started = Instant::now();
+	let network = spawn_local_network().await?;
+	network.wait_until_is_up(180).await?;
+	println!("network up in {:.1?}", started.elapsed());
+
+	for name in VALIDATORS {
+		let node = network.get_node(name)?;
+		wait_until(
+			&format!("{name}: best >= {MIN_BEST} and finalized >= {MIN_FINALIZED}"),
+			Duration::from_secs(300),
+			|| async {
+				let (best, finalized) = best_and_finalized(node).await?;
+				Ok(best >= MIN_BEST && finalized >= MIN_FINALIZED)
+			},
+		)
+		.await?;
+		wait_until(&format!("{name}: {MIN_PEERS} peers"), Duration::from_secs(120), || async {
+			Ok(rpc(node).await?.system_health().await?.peers as u64 >= MIN_PEERS)
+		})
+		.await?;
+		let (best, finalized) = best_and_finalized(node).await?;
+		println!("{name}: best {best}, finalized {finalized}");
+	}
+	println!("blocks and finality on all nodes after {:.1?}", started.elapsed());
+
+	// A transfer from Alice to Ferdie, submitted to Bob's node over RPC.
+	let client: OnlineClient<PolkadotConfig> = network.get_node("bob")?.wait_client().await?;
+	let alice = subxt_signer::sr25519::dev::alice();
+	let ferdie = subxt_signer::sr25519::dev::ferdie().public_key().to_account_id();
+	let amount: u128 = 1_234_567_890_000;
+
+	let free_of = |client: OnlineClient<PolkadotConfig>, who: subxt::utils::AccountId32| async move {
+		let storage = client.storage().at_latest().await?;
+		let account = storage
+			.fetch(&subxt::dynamic::storage("System", "Account", vec![Value::from_bytes(who)]))
+			.await?
+			.ok_or_else(|| anyhow::anyhow!("account missing"))?
+			.to_value()?;
+		let free = account
+			.at("data")
+			.and_then(|d| d.at("free"))
+			.and_then(|f| f.as_u128())
+			.ok_or_else(|| anyhow::anyhow!("no data.free in {account:?}"))?;
+		anyhow::Ok(free)
+	};
+	let before = free_of(client.clone(), ferdie.clone()).await?;
+
+	let transfer = subxt::dynamic::tx(
+		"Balances",
+		"transfer_keep_alive",
+		vec![
+			Value::unnamed_variant("Id", [Value::from_bytes(ferdie.clone())]),
+			Value::u128(amount),
+		],
+	);
+	let events = client
+		.tx()
+		.sign_and_submit_then_watch_default(&transfer, &alice)
+		.await?
+		.wait_for_finalized_success()
+		.await?;
+	let transferred = events
+		.iter()
+		.filter_map(Result::ok)
+		.filter(|e| e.pallet_name() == "Balances" && e.variant_name() == "Transfer")
+		.filter_map(|e| e.field_values().ok())
+		.any(|fields| {
+			let to = fields.at("to").map(|v| v.to_string());
+			let value = fields.at("amount").and_then(|v| v.as_u128());
+			value == Some(amount) && to.is_some()
+		});
+	assert!(transferred, "no Balances::Transfer event of {amount} in the finalized block");
+
+	wait_until("Ferdie's balance to include the transfer", Duration::from_secs(60), || {
+		let client = client.clone();
+		let ferdie = ferdie.clone();
+		async move { Ok(free_of(client, ferdie).await? == before + amount) }
+	})
+	.await?;
+	println!("transfer finalized after {:.1?}", started.elapsed());
+
+	for name in VALIDATORS {
+		let panics = panic_lines(network.get_node(name)?).await?;
+		assert!(panics.is_empty(), "{name} logged panics: {panics:#?}");
+	}
+	println!("smoke test passed in {:.1?}", started.elapsed());
+	Ok(())
+}
