@@ -6,7 +6,7 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use sp_runtime::{DispatchError, DispatchResult, Perbill, Weight};
+use sp_runtime::{traits::ConstU32, BoundedVec, DispatchError, DispatchResult, Perbill, Weight};
 
 use crate::Moment;
 
@@ -107,6 +107,8 @@ impl Severity {
 	Copy,
 	PartialEq,
 	Eq,
+	PartialOrd,
+	Ord,
 	Debug,
 	TypeInfo,
 	MaxEncodedLen,
@@ -119,6 +121,12 @@ pub enum StakeKind {
 	/// A disputer's deposit.
 	DisputeDeposit,
 }
+
+/// Most reporters one slash rewards.
+pub const MAX_REPORTERS: u32 = 4;
+
+/// Who reported a fault (for instance the disputer who proved it); they share `ReporterShare`.
+pub type Reporters<AccountId> = BoundedVec<AccountId, ConstU32<MAX_REPORTERS>>;
 
 /// A fault handed to the slashing side (protocol §5).
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -138,6 +146,8 @@ pub struct SlashRequest<AccountId, Balance> {
 	pub value: Balance,
 	/// Who is compensated first.
 	pub beneficiary: Option<AccountId>,
+	/// Who reported the fault.
+	pub reporters: Reporters<AccountId>,
 }
 
 /// The slashing side: schedules a slash as pending (protocol §5). Implemented by the slashing
@@ -161,6 +171,12 @@ pub trait SlashableStake<AccountId, Balance> {
 
 	/// A pending slash was cancelled or reduced: `amount` of the reservation is free again.
 	fn release_reserved(kind: StakeKind, who: &AccountId, amount: Balance);
+
+	/// All active stake of `kind`: the denominator of the correlation penalty.
+	fn total_stake(kind: StakeKind) -> Balance;
+
+	/// What `who`'s `kind` stake has reserved for pending slashes.
+	fn reserved(kind: StakeKind, who: &AccountId) -> Balance;
 }
 
 /// The attestation side as the fulfillment pallet sees it. Implemented by the attestation

@@ -1,6 +1,5 @@
 //! Benchmarks (frame-benchmarking v2) of every call, the expiry hook and settlement.
 
-use alloc::vec;
 use frame_benchmarking::v2::*;
 use frame_support::traits::{fungible::Mutate, Get, Hooks, UnixTime};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};

@@ -418,6 +418,7 @@ impl<T: Config> Pallet<T> {
 				severity,
 				value: order.terms.value,
 				beneficiary: Some(order.shipper.clone()),
+				reporters: Default::default(),
 			})?;
 			// The slashing side promises never to exceed what is at risk.
 			scheduled.min(bond)
@@ -663,6 +664,20 @@ impl<T: Config> SlashableStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		Carriers::<T>::insert(who, ledger);
 		Self::deposit_event(Event::CarrierSlashed { carrier: who.clone(), amount: taken });
 		credit
+	}
+
+	fn reserved(kind: StakeKind, who: &T::AccountId) -> BalanceOf<T> {
+		match kind {
+			StakeKind::Carrier => Carriers::<T>::get(who).map(|l| l.reserved).unwrap_or_default(),
+			_ => Zero::zero(),
+		}
+	}
+
+	fn total_stake(kind: StakeKind) -> BalanceOf<T> {
+		match kind {
+			StakeKind::Carrier => TotalActiveStake::<T>::get(),
+			_ => Zero::zero(),
+		}
 	}
 
 	fn release_reserved(kind: StakeKind, who: &T::AccountId, amount: BalanceOf<T>) {
