@@ -8,10 +8,11 @@ set -euo pipefail
 
 [ -x "$SURETY_NODE_BIN" ] || { echo "no node at $SURETY_NODE_BIN: build it first" >&2; exit 1; }
 NET_DIR="${SURETY_NET_DIR:-$(mktemp -d)}"
+mkdir -p "$NET_DIR"
 log "network directory: $NET_DIR"
 
-# Fixed node keys make the bootnode address predictable.
-ALICE_NODE_KEY=0000000000000000000000000000000000000000000000000000000000000001
+# Validators need a persisted network key; fixed test keys (0x…01 to 0x…04) also make
+# alice's bootnode address predictable. Never use these keys outside a local network.
 ALICE_PEER_ID=12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp
 
 pids=()
@@ -19,10 +20,9 @@ trap 'kill "${pids[@]}" 2>/dev/null || true; wait' EXIT INT TERM
 i=0
 for name in alice bob charlie dave; do
 	args=(--chain local "--$name" --validator --base-path "$NET_DIR/$name"
-		--port $((30333 + i)) --rpc-port $((9944 + i)) --prometheus-port $((9615 + i)) --no-mdns)
-	if [ "$name" = alice ]; then
-		args+=(--node-key "$ALICE_NODE_KEY")
-	else
+		--port $((30333 + i)) --rpc-port $((9944 + i)) --prometheus-port $((9615 + i)) --no-mdns
+		--node-key "$(printf '%064x' $((i + 1)))")
+	if [ "$name" != alice ]; then
 		args+=(--bootnodes "/ip4/127.0.0.1/tcp/30333/p2p/$ALICE_PEER_ID")
 	fi
 	"$SURETY_NODE_BIN" "${args[@]}" >"$NET_DIR/$name.log" 2>&1 &
