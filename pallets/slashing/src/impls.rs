@@ -134,7 +134,7 @@ impl<T: Config> Pallet<T> {
 		Err(Error::<T>::QueueFull.into())
 	}
 
-	fn dequeue(slash: &PendingSlash<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>, id: SlashId) {
+	fn dequeue(slash: &PendingSlashOf<T>, id: SlashId) {
 		ApplyQueue::<T>::mutate_exists(slash.due, |queue| {
 			if let Some(q) = queue {
 				q.retain(|x| *x != id);
@@ -146,7 +146,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Forgets a pending slash: its bookkeeping, not its reservation.
-	fn forget(id: SlashId, slash: &PendingSlash<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>) {
+	fn forget(id: SlashId, slash: &PendingSlashOf<T>) {
 		PendingSlashes::<T>::remove(id);
 		PendingByOffender::<T>::remove(&slash.offender, id);
 		PendingTotal::<T>::mutate_exists(slash.kind, &slash.offender, |p| {
@@ -207,7 +207,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Takes the reserved funds and distributes them from one credit.
-	fn apply(id: SlashId, slash: PendingSlash<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>) {
+	fn apply(id: SlashId, slash: PendingSlashOf<T>) {
 		Self::forget(id, &slash);
 		let credit = T::Stakes::slash_reserved(slash.kind, &slash.offender, slash.amount);
 		let slashed = credit.peek();
@@ -260,10 +260,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Pending slashes of `who`, at most `max` of them, for the runtime API.
-	pub fn pending_of(
-		who: &T::AccountId,
-		max: u32,
-	) -> Vec<(SlashId, PendingSlash<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>)> {
+	pub fn pending_of(who: &T::AccountId, max: u32) -> Vec<(SlashId, PendingSlashOf<T>)> {
 		PendingByOffender::<T>::iter_key_prefix(who)
 			.take(max as usize)
 			.filter_map(|id| PendingSlashes::<T>::get(id).map(|s| (id, s)))

@@ -17,6 +17,13 @@ pub type CreditOf<T> = Credit<<T as frame_system::Config>::AccountId, <T as Conf
 /// Identifier of a slash, assigned when it is scheduled.
 pub type SlashId = u64;
 
+/// A pending slash as this runtime stores it.
+pub type PendingSlashOf<T> = PendingSlash<
+	<T as frame_system::Config>::AccountId,
+	BalanceOf<T>,
+	frame_system::pallet_prelude::BlockNumberFor<T>,
+>;
+
 /// A slash waiting out its defer period. Its funds stay reserved on the offender's hold.
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
