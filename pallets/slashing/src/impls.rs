@@ -78,11 +78,9 @@ impl<T: Config> Pallet<T> {
 			return Ok(Zero::zero());
 		}
 		let base = Self::severity_fraction(&request.severity);
-		let fraction = Self::correlated_fraction(
-			base,
-			FaultedInWindow::<T>::get(request.kind),
-			T::Stakes::total_stake(request.kind),
-		);
+		let faulted = FaultedInWindow::<T>::get(request.kind);
+		let fraction =
+			Self::correlated_fraction(base, faulted, T::Stakes::total_stake(request.kind));
 		let amount = fraction.mul_ceil(request.at_risk).max(One::one()).min(request.at_risk);
 		let compensation_cap =
 			if request.severity.lost { request.value } else { base.mul_ceil(request.value) };
@@ -94,7 +92,7 @@ impl<T: Config> Pallet<T> {
 		NextSlashId::<T>::put(next);
 
 		FaultedInBlock::<T>::mutate(request.kind, now, |f| f.saturating_accrue(request.at_risk));
-		FaultedInWindow::<T>::mutate(request.kind, |f| f.saturating_accrue(request.at_risk));
+		FaultedInWindow::<T>::insert(request.kind, faulted.saturating_add(request.at_risk));
 		PendingTotal::<T>::mutate(request.kind, &request.offender, |p| p.saturating_accrue(amount));
 		PendingByOffender::<T>::insert(&request.offender, id, ());
 		PendingSlashes::<T>::insert(
