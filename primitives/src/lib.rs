@@ -6,6 +6,8 @@
 #![cfg_attr(not(feature = "std"), no_std)]
 
 pub mod protocol;
+pub mod queue;
+pub mod stake;
 
 use sp_runtime::{
 	traits::{IdentifyAccount, Verify},

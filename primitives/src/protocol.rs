@@ -6,7 +6,9 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
-use sp_runtime::{traits::ConstU32, BoundedVec, DispatchError, DispatchResult, Perbill, Weight};
+use sp_runtime::{
+	traits::ConstU32, BoundedVec, DispatchError, DispatchResult, Perbill, Saturating, Weight,
+};
 
 use crate::Moment;
 
@@ -63,6 +65,9 @@ pub struct Severity {
 	pub damage: Perbill,
 	/// The cargo was lost.
 	pub lost: bool,
+	/// An attester's misconduct (a wrong report, or silence), as a fraction of its seat bond
+	/// fixed by the attestation side.
+	pub misconduct: Perbill,
 }
 
 impl Severity {
@@ -84,6 +89,7 @@ impl Severity {
 					},
 					damage,
 					lost: false,
+					misconduct: Perbill::zero(),
 				}
 			}
 		}
@@ -95,6 +101,17 @@ impl Severity {
 			|| self.late_hours > 0
 			|| self.excursion_centi_c_minutes > 0
 			|| !self.damage.is_zero()
+			|| !self.misconduct.is_zero()
+	}
+
+	/// Everything at risk is forfeited: lost cargo, or a dispute deposit on a dispute that lost.
+	pub fn forfeit() -> Self {
+		Severity { lost: true, ..Default::default() }
+	}
+
+	/// An attester's fault: `fraction` of its seat bond.
+	pub fn misconduct(fraction: Perbill) -> Self {
+		Severity { misconduct: fraction, ..Default::default() }
 	}
 }
 
@@ -180,7 +197,8 @@ pub trait SlashableStake<AccountId, Balance> {
 }
 
 /// The attestation side as the fulfillment pallet sees it. Implemented by the attestation
-/// pallet.
+/// pallet. The fulfillment pallet's benchmarks run against the real one in the runtime, so
+/// its weights include what these calls cost.
 pub trait AttestationHandler<AccountId, Balance> {
 	/// An order was accepted: draw its committee, which reports by `report_by` (unix ms).
 	fn open(
@@ -208,6 +226,73 @@ pub trait OutcomeHandler {
 
 	/// The most [`Self::on_final_outcome`] can weigh.
 	fn on_final_outcome_weight() -> Weight;
+}
+
+/// A performance score after one more outcome scored `outcome`: an exponential moving average
+/// with weight `alpha` on the newest outcome (protocol §6).
+pub fn updated_score(score: Perbill, outcome: Perbill, alpha: Perbill) -> Perbill {
+	score.saturating_sub(alpha * score).saturating_add(alpha * outcome)
+}
+
+/// Where attestation hands an order on: implemented by the disputes pallet.
+pub trait ProposalHandler {
+	/// A committee reached quorum on `outcome`: the dispute window opens (or, in a later
+	/// round, the disputed outcome is answered).
+	fn on_proposed(order: OrderId, outcome: Report) -> DispatchResult;
+
+	/// The committee's deadline passed without quorum: the order is escalated.
+	fn on_no_quorum(order: OrderId) -> DispatchResult;
+
+	/// The most either call can weigh.
+	fn weight() -> Weight;
+}
+
+/// Committees as the disputes pallet sees them. Implemented by the attestation pallet.
+pub trait CommitteeProvider<AccountId> {
+	/// Whether `who` sits, or sat, on `order`'s committee in any round.
+	fn is_member(order: OrderId, who: &AccountId) -> bool;
+
+	/// Draws the next round's committee for `order`, larger than the first and excluding
+	/// everyone who sat on an earlier round, to report within its response window.
+	fn escalate(order: OrderId) -> DispatchResult;
+
+	/// The most [`Self::escalate`] can weigh.
+	fn escalate_weight() -> Weight;
+
+	/// Whether two reports agree: the same class and numeric fields within the tolerance
+	/// committees are judged by.
+	fn agrees(report: &Report, outcome: &Report) -> bool;
+
+	/// `who` disputed `order`'s proposal and the outcome was overturned: it is rewarded
+	/// `ReporterShare` of the slashes of the members who were wrong.
+	fn note_reporter(order: OrderId, who: &AccountId);
+}
+
+/// Orders as the disputes pallet sees them. Implemented by the fulfillment pallet.
+pub trait OrderInfo<AccountId, Balance> {
+	/// The shipper, the carrier and the declared value of a bonded order.
+	fn parties(order: OrderId) -> Option<(AccountId, AccountId, Balance)>;
+}
+
+impl OutcomeHandler for () {
+	fn on_final_outcome(_: OrderId, _: Report) -> DispatchResult {
+		Ok(())
+	}
+	fn on_final_outcome_weight() -> Weight {
+		Weight::zero()
+	}
+}
+
+/// Both handlers act on the outcome, `A` first (the fulfillment pallet pays the attestation fee
+/// on settlement, which the attestation pallet then shares, so it comes first).
+impl<A: OutcomeHandler, B: OutcomeHandler> OutcomeHandler for (A, B) {
+	fn on_final_outcome(order: OrderId, outcome: Report) -> DispatchResult {
+		A::on_final_outcome(order, outcome)?;
+		B::on_final_outcome(order, outcome)
+	}
+	fn on_final_outcome_weight() -> Weight {
+		A::on_final_outcome_weight().saturating_add(B::on_final_outcome_weight())
+	}
 }
 
 #[cfg(test)]

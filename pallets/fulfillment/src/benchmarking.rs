@@ -95,7 +95,7 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(carrier.clone()), stake::<T>());
 		assert_eq!(
-			Carriers::<T>::get(&carrier).expect("registered").stake,
+			Carriers::<T>::get(&carrier).expect("registered").stake.total,
 			stake::<T>() + stake::<T>()
 		);
 	}
@@ -111,7 +111,7 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(carrier.clone()), One::one());
 		assert_eq!(
-			Carriers::<T>::get(&carrier).expect("registered").unbonding.len() as u32,
+			Carriers::<T>::get(&carrier).expect("registered").stake.unbonding.len() as u32,
 			T::MaxUnbondingChunks::get()
 		);
 	}

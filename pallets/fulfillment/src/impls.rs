@@ -16,9 +16,11 @@ use sp_runtime::{
 };
 use surety_primitives::{
 	protocol::{
-		AttestationHandler, OrderId, OutcomeHandler, Report, Severity, SlashRequest,
-		SlashScheduler, SlashableStake, StakeKind,
+		updated_score, AttestationHandler, OrderId, OrderInfo, OutcomeHandler, Report, Severity,
+		SlashRequest, SlashScheduler, SlashableStake, StakeKind,
 	},
+	queue,
+	stake::{StakeError, StakeLedger},
 	Moment,
 };
 
@@ -30,6 +32,18 @@ type TermsOf<T> =
 
 /// Parts per billion in one whole.
 const BILLION: u64 = 1_000_000_000;
+
+impl<T: Config> From<StakeError> for Error<T> {
+	fn from(e: StakeError) -> Self {
+		match e {
+			StakeError::ZeroAmount => Error::<T>::ZeroAmount,
+			StakeError::InsufficientFree => Error::<T>::InsufficientFreeStake,
+			StakeError::BelowMinimum => Error::<T>::StakeBelowMinimum,
+			StakeError::TooManyChunks => Error::<T>::TooManyUnbondingChunks,
+			StakeError::NothingToWithdraw => Error::<T>::NothingToWithdraw,
+		}
+	}
+}
 
 impl<T: Config> Pallet<T> {
 	fn now_ms() -> Moment {
@@ -50,8 +64,11 @@ impl<T: Config> Pallet<T> {
 		ensure!(!Carriers::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
 		ensure!(stake >= T::MinCarrierStake::get(), Error::<T>::StakeBelowMinimum);
 		Self::hold(&Self::stake_reason(), &who, stake)?;
-		let ledger =
-			CarrierLedger::<T> { stake, score: T::NeutralScore::get(), ..Default::default() };
+		let ledger = CarrierLedger::<T> {
+			stake: StakeLedger::new(stake),
+			score: T::NeutralScore::get(),
+			..Default::default()
+		};
 		Carriers::<T>::insert(&who, ledger);
 		TotalActiveStake::<T>::mutate(|t| t.saturating_accrue(stake));
 		Self::deposit_event(Event::CarrierRegistered { carrier: who, stake });
@@ -61,10 +78,10 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_bond_extra(who: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
 		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 		let mut ledger = Carriers::<T>::get(&who).ok_or(Error::<T>::NotCarrier)?;
-		let active = ledger.active().saturating_add(amount);
+		let active = ledger.stake.active().saturating_add(amount);
 		ensure!(active >= T::MinCarrierStake::get(), Error::<T>::StakeBelowMinimum);
 		Self::hold(&Self::stake_reason(), &who, amount)?;
-		ledger.stake.saturating_accrue(amount);
+		ledger.stake.total.saturating_accrue(amount);
 		Carriers::<T>::insert(&who, ledger);
 		TotalActiveStake::<T>::mutate(|t| t.saturating_accrue(amount));
 		Self::deposit_event(Event::StakeBonded { carrier: who, amount });
@@ -72,20 +89,13 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_unbond(who: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
-		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 		let mut ledger = Carriers::<T>::get(&who).ok_or(Error::<T>::NotCarrier)?;
-		ensure!(amount <= ledger.free(), Error::<T>::InsufficientFreeStake);
-		let remaining_active = ledger.active().saturating_sub(amount);
-		ensure!(
-			remaining_active.is_zero() || remaining_active >= T::MinCarrierStake::get(),
-			Error::<T>::StakeBelowMinimum
-		);
 		let unlock_at =
 			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
 		ledger
-			.unbonding
-			.try_push(UnbondChunk { amount, unlock_at })
-			.map_err(|_| Error::<T>::TooManyUnbondingChunks)?;
+			.stake
+			.unbond(amount, T::MinCarrierStake::get(), unlock_at)
+			.map_err(Error::<T>::from)?;
 		Carriers::<T>::insert(&who, ledger);
 		TotalActiveStake::<T>::mutate(|t| t.saturating_reduce(amount));
 		Self::deposit_event(Event::StakeUnbonding { carrier: who, amount, unlock_at });
@@ -95,19 +105,10 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_withdraw_unbonded(who: T::AccountId) -> DispatchResult {
 		let mut ledger = Carriers::<T>::get(&who).ok_or(Error::<T>::NotCarrier)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		let mut withdrawn: BalanceOf<T> = Zero::zero();
-		ledger.unbonding.retain(|chunk| {
-			let ripe = chunk.unlock_at <= now;
-			if ripe {
-				withdrawn.saturating_accrue(chunk.amount);
-			}
-			!ripe
-		});
-		ensure!(!withdrawn.is_zero(), Error::<T>::NothingToWithdraw);
+		let withdrawn = ledger.stake.withdraw_ripe(now).map_err(Error::<T>::from)?;
 		Self::release(&Self::stake_reason(), &who, withdrawn)?;
-		ledger.stake.saturating_reduce(withdrawn);
 		Self::deposit_event(Event::StakeWithdrawn { carrier: who.clone(), amount: withdrawn });
-		if ledger.stake.is_zero() && ledger.open_orders == 0 && ledger.reserved.is_zero() {
+		if ledger.stake.is_empty() && ledger.open_orders == 0 {
 			Carriers::<T>::remove(&who);
 			Self::deposit_event(Event::CarrierDeregistered { carrier: who });
 		} else {
@@ -154,8 +155,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The score after one more outcome scored `outcome`.
 	pub fn updated_score(score: Perbill, outcome: Perbill) -> Perbill {
-		let alpha = T::ReputationSmoothing::get();
-		score.saturating_sub(alpha * score).saturating_add(alpha * outcome)
+		updated_score(score, outcome, T::ReputationSmoothing::get())
 	}
 
 	// ---- Orders ----
@@ -224,12 +224,15 @@ impl<T: Config> Pallet<T> {
 		ensure!(now <= order.terms.accept_by, Error::<T>::AcceptWindowClosed);
 
 		let bond = Self::bond_for(order.terms.value, ledger.score);
-		ensure!(bond <= ledger.free(), Error::<T>::InsufficientFreeStake);
+		ensure!(bond <= ledger.stake.free(), Error::<T>::InsufficientFreeStake);
 		let open_value = ledger
 			.open_value
 			.checked_add(&order.terms.value)
 			.ok_or(Error::<T>::LeverageExceeded)?;
-		ensure!(Self::within_leverage(open_value, ledger.active()), Error::<T>::LeverageExceeded);
+		ensure!(
+			Self::within_leverage(open_value, ledger.stake.active()),
+			Error::<T>::LeverageExceeded
+		);
 
 		T::Attestation::open(
 			id,
@@ -239,7 +242,7 @@ impl<T: Config> Pallet<T> {
 		)?;
 		Self::remove_expiry(Self::expiry_block(&order.terms), id);
 
-		ledger.allocated.saturating_accrue(bond);
+		ledger.stake.allocated.saturating_accrue(bond);
 		ledger.open_value = open_value;
 		ledger.open_orders.saturating_inc();
 		Carriers::<T>::insert(&carrier, ledger);
@@ -363,14 +366,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	fn remove_expiry(at: BlockNumberFor<T>, id: OrderId) {
-		ExpiryQueue::<T>::mutate_exists(at, |queue| {
-			if let Some(q) = queue {
-				q.retain(|x| *x != id);
-				if q.is_empty() {
-					*queue = None;
-				}
-			}
-		});
+		ExpiryQueue::<T>::mutate_exists(at, |queue| queue::remove_entry(queue, &id));
 	}
 
 	// ---- Settlement ----
@@ -483,8 +479,8 @@ impl<T: Config> Pallet<T> {
 				defensive!("a bonded order's carrier has no ledger");
 				return;
 			};
-			ledger.allocated = ledger.allocated.defensive_saturating_sub(bond);
-			ledger.reserved.saturating_accrue(reserve);
+			ledger.stake.allocated = ledger.stake.allocated.defensive_saturating_sub(bond);
+			ledger.stake.reserved.saturating_accrue(reserve);
 			ledger.open_value = ledger.open_value.defensive_saturating_sub(value);
 			ledger.open_orders = ledger.open_orders.saturating_sub(1);
 			if let Some(outcome) = outcome {
@@ -605,23 +601,24 @@ impl<T: Config> Pallet<T> {
 		let mut total_active: BalanceOf<T> = Zero::zero();
 		for (carrier, ledger) in Carriers::<T>::iter() {
 			ensure!(
-				T::Currency::balance_on_hold(&Self::stake_reason(), &carrier) == ledger.stake,
+				T::Currency::balance_on_hold(&Self::stake_reason(), &carrier) == ledger.stake.total,
 				"stake hold differs from the carrier's ledger"
 			);
 			let (bonds, value, count) = allocated.remove(&carrier).unwrap_or_default();
-			ensure!(ledger.allocated == bonds, "allocation differs from the bonded orders");
+			ensure!(ledger.stake.allocated == bonds, "allocation differs from the bonded orders");
 			ensure!(ledger.open_value == value, "open value differs from the bonded orders");
 			ensure!(ledger.open_orders == count, "open order count differs");
 			ensure!(
-				ledger.allocated.saturating_add(ledger.reserved) <= ledger.active(),
+				ledger.stake.allocated.saturating_add(ledger.stake.reserved)
+					<= ledger.stake.active(),
 				"allocated and reserved bonds exceed the active stake"
 			);
 			ensure!(
 				ledger.open_value.is_zero()
-					|| Self::within_leverage(ledger.open_value, ledger.active()),
+					|| Self::within_leverage(ledger.open_value, ledger.stake.active()),
 				"carrier leverage above MaxLeverage"
 			);
-			total_active.saturating_accrue(ledger.active());
+			total_active.saturating_accrue(ledger.stake.active());
 		}
 		ensure!(allocated.is_empty(), "a bonded order's carrier is not registered");
 		ensure!(TotalActiveStake::<T>::get() == total_active, "total active stake differs");
@@ -643,6 +640,18 @@ impl<T: Config> OutcomeHandler for Pallet<T> {
 	}
 }
 
+impl<T: Config> OrderInfo<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	fn parties(order: OrderId) -> Option<(T::AccountId, T::AccountId, BalanceOf<T>)> {
+		let order = Orders::<T>::get(order)?;
+		match order.status {
+			OrderStatus::Bonded { carrier, .. } => {
+				Some((order.shipper, carrier, order.terms.value))
+			}
+			OrderStatus::Open => None,
+		}
+	}
+}
+
 impl<T: Config> SlashableStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	type Credit = frame_support::traits::fungible::Credit<T::AccountId, T::Currency>;
 
@@ -655,11 +664,10 @@ impl<T: Config> SlashableStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			defensive!("slash of an unknown carrier");
 			return Default::default();
 		};
-		let amount = amount.min(ledger.reserved);
+		let amount = ledger.stake.slashable(amount);
 		let (credit, _missing) = T::Currency::slash(&Self::stake_reason(), who, amount);
 		let taken = frame_support::traits::Imbalance::peek(&credit);
-		ledger.reserved.saturating_reduce(amount);
-		ledger.stake.saturating_reduce(taken);
+		ledger.stake.slashed(amount, taken);
 		TotalActiveStake::<T>::mutate(|t| t.saturating_reduce(taken));
 		Carriers::<T>::insert(who, ledger);
 		Self::deposit_event(Event::CarrierSlashed { carrier: who.clone(), amount: taken });
@@ -668,7 +676,9 @@ impl<T: Config> SlashableStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
 
 	fn reserved(kind: StakeKind, who: &T::AccountId) -> BalanceOf<T> {
 		match kind {
-			StakeKind::Carrier => Carriers::<T>::get(who).map(|l| l.reserved).unwrap_or_default(),
+			StakeKind::Carrier => {
+				Carriers::<T>::get(who).map(|l| l.stake.reserved).unwrap_or_default()
+			}
 			_ => Zero::zero(),
 		}
 	}
@@ -687,8 +697,8 @@ impl<T: Config> SlashableStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		}
 		Carriers::<T>::mutate(who, |maybe| {
 			if let Some(ledger) = maybe {
-				let amount = amount.min(ledger.reserved);
-				ledger.reserved.saturating_reduce(amount);
+				let amount = ledger.stake.slashable(amount);
+				ledger.stake.reserved.saturating_reduce(amount);
 				Self::deposit_event(Event::SlashReservationReleased {
 					carrier: who.clone(),
 					amount,

@@ -89,7 +89,10 @@ fn register_carrier_holds_the_stake() {
 		assert_eq!(staked(BOB), 5_000);
 		assert_eq!(free(BOB), INITIAL - 5_000);
 		let l = ledger(BOB);
-		assert_eq!((l.stake, l.allocated, l.score), (5_000, 0, Perbill::from_percent(50)));
+		assert_eq!(
+			(l.stake.total, l.stake.allocated, l.score),
+			(5_000, 0, Perbill::from_percent(50))
+		);
 		assert_eq!(TotalActiveStake::<Test>::get(), 5_000);
 		assert!(has_event(Event::CarrierRegistered { carrier: BOB, stake: 5_000 }));
 	});
@@ -125,7 +128,7 @@ fn bond_extra_adds_stake_and_rejects_bad_input() {
 	test(|| {
 		register(BOB, 5_000);
 		assert_ok!(Fulfillment::bond_extra(RuntimeOrigin::signed(BOB), 1_000));
-		assert_eq!((staked(BOB), ledger(BOB).stake), (6_000, 6_000));
+		assert_eq!((staked(BOB), ledger(BOB).stake.total), (6_000, 6_000));
 		assert!(has_event(Event::StakeBonded { carrier: BOB, amount: 1_000 }));
 		let before = balances();
 		assert_noop!(
@@ -180,7 +183,7 @@ fn partial_unbond_keeps_the_carrier() {
 		assert_ok!(Fulfillment::unbond(RuntimeOrigin::signed(BOB), 2_000));
 		run_to_block(1 + UNBONDING);
 		assert_ok!(Fulfillment::withdraw_unbonded(RuntimeOrigin::signed(BOB)));
-		assert_eq!((staked(BOB), ledger(BOB).stake), (3_000, 3_000));
+		assert_eq!((staked(BOB), ledger(BOB).stake.total), (3_000, 3_000));
 	});
 }
 
@@ -313,8 +316,8 @@ fn accept_allocates_the_quoted_bond_and_opens_attestation() {
 			OrderStatus::Bonded { carrier: BOB, bond: 5_000, cancel_requested_by: None }
 		);
 		let l = ledger(BOB);
-		assert_eq!((l.allocated, l.open_value, l.open_orders), (5_000, VALUE, 1));
-		assert_eq!(l.free(), CARRIER_STAKE - 5_000);
+		assert_eq!((l.stake.allocated, l.open_value, l.open_orders), (5_000, VALUE, 1));
+		assert_eq!(l.stake.free(), CARRIER_STAKE - 5_000);
 		assert_eq!(TotalOpenValue::<Test>::get(), VALUE);
 		assert!(ExpiryQueue::<Test>::get(t.accept_by + 1).is_empty());
 		assert_eq!(
@@ -390,7 +393,7 @@ fn leverage_cap_limits_open_value() {
 		let big = create(DAVE, Terms { value: 3_000, ..terms() });
 		let over = create(DAVE, Terms { value: 1_000, ..terms() });
 		assert_ok!(Fulfillment::accept_order(RuntimeOrigin::signed(CHARLIE), big));
-		assert_eq!(ledger(CHARLIE).free(), 250);
+		assert_eq!(ledger(CHARLIE).stake.free(), 250);
 		assert_eq!(Fulfillment::quote_bond(1_000, &CHARLIE), 250);
 		let before = balances();
 		assert_noop!(
@@ -447,11 +450,11 @@ fn bonded_order_cancels_only_with_both_parties() {
 			Error::<Test>::CancellationAlreadyRequested
 		);
 		// Nothing moved yet.
-		assert_eq!((escrowed(ALICE), ledger(BOB).allocated), (ESCROW, 5_000));
+		assert_eq!((escrowed(ALICE), ledger(BOB).stake.allocated), (ESCROW, 5_000));
 		assert_ok!(Fulfillment::release_order(RuntimeOrigin::signed(BOB), id));
 		assert_eq!((free(ALICE), escrowed(ALICE)), (INITIAL, 0));
 		let l = ledger(BOB);
-		assert_eq!((l.allocated, l.open_value, l.open_orders), (0, 0, 0));
+		assert_eq!((l.stake.allocated, l.open_value, l.open_orders), (0, 0, 0));
 		assert_eq!(CLOSED.with(|c| c.borrow().clone()), vec![id]);
 		assert_eq!(OrderRecords::<Test>::get(id).unwrap().carrier, Some(BOB));
 	});
@@ -554,7 +557,10 @@ fn on_time_delivery_pays_carrier_frees_bond_and_pays_fee() {
 		assert_eq!(free(FEE_POT), 1 + FEE);
 		assert_eq!(FEES.with(|f| f.borrow().clone()), vec![(id, FEE)]);
 		let l = ledger(BOB);
-		assert_eq!((l.allocated, l.reserved, l.open_orders, l.settled, l.faults), (0, 0, 0, 1, 0));
+		assert_eq!(
+			(l.stake.allocated, l.stake.reserved, l.open_orders, l.settled, l.faults),
+			(0, 0, 0, 1, 0)
+		);
 		// 50 % → 50 % + 20 % × (100 % − 50 %) = 60 %.
 		assert_eq!(l.score, Perbill::from_percent(60));
 		assert!(SLASHES.with(|s| s.borrow().is_empty()));
@@ -592,8 +598,8 @@ fn late_delivery_pays_carrier_and_schedules_a_proportional_slash() {
 		assert_eq!(request.severity.late_hours, 4);
 		// The mock slasher schedules 25 % of the bond, which stays reserved.
 		let l = ledger(BOB);
-		assert_eq!((l.allocated, l.reserved, l.faults), (0, 1_250, 1));
-		assert_eq!(l.free(), CARRIER_STAKE - 1_250);
+		assert_eq!((l.stake.allocated, l.stake.reserved, l.faults), (0, 1_250, 1));
+		assert_eq!(l.stake.free(), CARRIER_STAKE - 1_250);
 		// Outcome score 75 %: 50 % + 20 % × 25 % = 55 %.
 		assert_eq!(l.score, Perbill::from_percent(55));
 		let record = OrderRecords::<Test>::get(id).unwrap();
@@ -627,7 +633,7 @@ fn excursion_and_damage_are_faults() {
 		let slashes = SLASHES.with(|s| s.borrow().clone());
 		assert_eq!(slashes[0].severity.excursion_centi_c_minutes, 900);
 		assert_eq!(slashes[1].severity.damage, Perbill::from_percent(10));
-		assert_eq!(ledger(BOB).reserved, 2 * 1_250);
+		assert_eq!(ledger(BOB).stake.reserved, 2 * 1_250);
 	});
 }
 
@@ -657,7 +663,7 @@ fn lost_cargo_refunds_payment_and_schedules_a_full_slash() {
 		assert_eq!(free(BOB), INITIAL - CARRIER_STAKE);
 		let request = SLASHES.with(|s| s.borrow()[0].clone());
 		assert!(request.severity.lost);
-		assert_eq!(ledger(BOB).reserved, 5_000);
+		assert_eq!(ledger(BOB).stake.reserved, 5_000);
 		assert_eq!(ledger(BOB).score, Perbill::from_percent(40));
 		let record = OrderRecords::<Test>::get(id).unwrap();
 		assert_eq!(
@@ -741,7 +747,7 @@ fn applied_slash_takes_the_reserved_bond_from_the_hold() {
 		drop(credit);
 		assert_eq!(staked(BOB), CARRIER_STAKE - 5_000);
 		let l = ledger(BOB);
-		assert_eq!((l.stake, l.reserved), (CARRIER_STAKE - 5_000, 0));
+		assert_eq!((l.stake.total, l.stake.reserved), (CARRIER_STAKE - 5_000, 0));
 		assert_eq!(TotalActiveStake::<Test>::get(), CARRIER_STAKE - 5_000);
 		assert!(has_event(Event::CarrierSlashed { carrier: BOB, amount: 5_000 }));
 	});
@@ -756,7 +762,7 @@ fn a_cancelled_slash_restores_the_stake_exactly() {
 		<Fulfillment as SlashableStake<_, _>>::release_reserved(StakeKind::Carrier, &BOB, 5_000);
 		assert_eq!((staked(BOB), free(BOB)), before);
 		let l = ledger(BOB);
-		assert_eq!((l.reserved, l.free()), (0, CARRIER_STAKE));
+		assert_eq!((l.stake.reserved, l.stake.free()), (0, CARRIER_STAKE));
 		// A released reservation can be unbonded again.
 		assert_ok!(Fulfillment::unbond(RuntimeOrigin::signed(BOB), CARRIER_STAKE));
 	});
@@ -784,7 +790,7 @@ fn a_slash_never_takes_more_than_is_reserved() {
 		let id = bonded_order();
 		SLASH_FRACTION.with(|f| *f.borrow_mut() = Perbill::from_percent(10));
 		assert_ok!(Fulfillment::on_final_outcome(id, delivered(terms().deliver_by + 2 * HOUR_MS)));
-		assert_eq!(ledger(BOB).reserved, 500);
+		assert_eq!(ledger(BOB).stake.reserved, 500);
 		let credit =
 			<Fulfillment as SlashableStake<_, _>>::slash_reserved(StakeKind::Carrier, &BOB, 10_000);
 		assert_eq!(frame_support::traits::Imbalance::peek(&credit), 500);

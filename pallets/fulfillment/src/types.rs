@@ -4,8 +4,8 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::{pallet_prelude::*, traits::fungible::Inspect};
 use frame_system::pallet_prelude::BlockNumberFor;
 use scale_info::TypeInfo;
-use sp_runtime::{traits::Zero, Perbill, Saturating};
-use surety_primitives::Moment;
+use sp_runtime::{Perbill, Saturating};
+use surety_primitives::{stake::StakeLedger, Moment};
 
 use crate::Config;
 
@@ -163,28 +163,8 @@ pub struct OrderRecord<AccountId, Balance, BlockNumber> {
 	pub ended_at: BlockNumber,
 }
 
-/// A part of a carrier's stake on its way out.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-	TypeInfo,
-	MaxEncodedLen,
-)]
-pub struct UnbondChunk<Balance, BlockNumber> {
-	/// How much.
-	pub amount: Balance,
-	/// First block at which it can be withdrawn.
-	pub unlock_at: BlockNumber,
-}
-
-/// A carrier's stake and what is committed from it. All of `stake` is on the
-/// `CarrierStake` hold.
+/// A carrier's stake and what is committed from it. All of `stake.total` is on the
+/// `CarrierStake` hold; bonds of bonded orders are its allocation.
 #[derive(
 	Encode,
 	Decode,
@@ -199,41 +179,17 @@ pub struct UnbondChunk<Balance, BlockNumber> {
 )]
 #[scale_info(skip_type_params(T))]
 pub struct CarrierLedger<T: Config> {
-	/// Everything on hold: active, allocated, reserved and unbonding.
-	pub stake: BalanceOf<T>,
-	/// Bonds allocated to bonded orders.
-	pub allocated: BalanceOf<T>,
-	/// Reserved for pending slashes: neither allocatable nor unbondable until they resolve.
-	pub reserved: BalanceOf<T>,
+	/// The stake; bonds allocated to bonded orders; reservations for pending slashes; stake
+	/// on its way out, still slashable until withdrawn.
+	pub stake: StakeLedger<BalanceOf<T>, BlockNumberFor<T>, T::MaxUnbondingChunks>,
 	/// Declared value of the bonded orders (the numerator of the carrier's leverage).
 	pub open_value: BalanceOf<T>,
 	/// Number of bonded orders.
 	pub open_orders: u32,
-	/// Stake on its way out; still on hold, and still slashable, until withdrawn.
-	pub unbonding: BoundedVec<UnbondChunk<BalanceOf<T>, BlockNumberFor<T>>, T::MaxUnbondingChunks>,
 	/// Performance score (exponential moving average of settled outcomes).
 	pub score: Perbill,
 	/// Orders settled.
 	pub settled: u32,
 	/// Settled orders that were faulted or lost.
 	pub faults: u32,
-}
-
-impl<T: Config> CarrierLedger<T> {
-	/// Stake being unbonded.
-	pub fn unbonding_total(&self) -> BalanceOf<T> {
-		self.unbonding
-			.iter()
-			.fold(Zero::zero(), |acc: BalanceOf<T>, c| acc.saturating_add(c.amount))
-	}
-
-	/// Stake not unbonding: what backs the carrier's orders and leverage.
-	pub fn active(&self) -> BalanceOf<T> {
-		self.stake.saturating_sub(self.unbonding_total())
-	}
-
-	/// Active stake not allocated to orders nor reserved for slashes.
-	pub fn free(&self) -> BalanceOf<T> {
-		self.active().saturating_sub(self.allocated).saturating_sub(self.reserved)
-	}
 }

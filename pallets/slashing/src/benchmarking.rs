@@ -52,6 +52,7 @@ fn worst_request<T: Config>(offender: T::AccountId) -> SlashRequest<T::AccountId
 			excursion_centi_c_minutes: 500,
 			damage: Perbill::from_percent(5),
 			lost: false,
+			misconduct: Perbill::zero(),
 		},
 		value: at_risk::<T>(),
 		beneficiary: Some(account("beneficiary", 0, 0)),

@@ -11,8 +11,9 @@ use sp_runtime::{
 	traits::{One, Saturating, Zero},
 	Perbill,
 };
-use surety_primitives::protocol::{
-	Severity, SlashRequest, SlashScheduler, SlashableStake, StakeKind,
+use surety_primitives::{
+	protocol::{Severity, SlashRequest, SlashScheduler, SlashableStake, StakeKind},
+	queue,
 };
 
 use crate::{pallet::*, types::*, WeightInfo};
@@ -44,6 +45,7 @@ impl<T: Config> Pallet<T> {
 		let sum = late
 			.saturating_add(excursion)
 			.saturating_add(severity.damage)
+			.saturating_add(severity.misconduct)
 			.min(T::MaxFaultFraction::get());
 		if sum.is_zero() && severity.is_fault() {
 			// The smallest fraction there is: a fault is never free.
@@ -122,25 +124,14 @@ impl<T: Config> Pallet<T> {
 	/// Puts `id` in the first block from `at` whose queue has room, trying `MaxQueueSpill`
 	/// blocks.
 	fn enqueue(at: BlockNumberFor<T>, id: SlashId) -> Result<BlockNumberFor<T>, DispatchError> {
-		let mut block = at;
-		for _ in 0..T::MaxQueueSpill::get() {
-			if ApplyQueue::<T>::try_mutate(block, |q| q.try_push(id)).is_ok() {
-				return Ok(block);
-			}
-			block = block.saturating_add(One::one());
-		}
-		Err(Error::<T>::QueueFull.into())
+		queue::first_with_room(at, T::MaxQueueSpill::get(), |block| {
+			ApplyQueue::<T>::try_mutate(block, |q| q.try_push(id)).is_ok()
+		})
+		.ok_or_else(|| Error::<T>::QueueFull.into())
 	}
 
 	fn dequeue(slash: &PendingSlashOf<T>, id: SlashId) {
-		ApplyQueue::<T>::mutate_exists(slash.due, |queue| {
-			if let Some(q) = queue {
-				q.retain(|x| *x != id);
-				if q.is_empty() {
-					*queue = None;
-				}
-			}
-		});
+		ApplyQueue::<T>::mutate_exists(slash.due, |queue| queue::remove_entry(queue, &id));
 	}
 
 	/// Forgets a pending slash: its bookkeeping, not its reservation.

@@ -79,6 +79,19 @@ fn each_severity_kind_maps_to_its_fraction() {
 }
 
 #[test]
+fn an_attesters_misconduct_costs_its_fraction() {
+	test(|| {
+		let silent = Severity::misconduct(Perbill::from_percent(5));
+		assert!(silent.is_fault());
+		assert_eq!(Slashing::severity_fraction(&silent), Perbill::from_percent(5));
+		// Capped like any fault that is not a loss.
+		let wrong = Severity::misconduct(Perbill::from_percent(90));
+		assert_eq!(Slashing::severity_fraction(&wrong), Perbill::from_percent(60));
+		assert_eq!(Slashing::severity_fraction(&Severity::forfeit()), Perbill::one());
+	});
+}
+
+#[test]
 fn the_sum_is_capped() {
 	test(|| {
 		let all = Severity {
@@ -86,6 +99,7 @@ fn the_sum_is_capped() {
 			excursion_centi_c_minutes: 1_000_000,
 			damage: Perbill::from_percent(50),
 			lost: false,
+			misconduct: Perbill::from_percent(10),
 		};
 		assert_eq!(Slashing::severity_fraction(&all), Perbill::from_percent(60));
 	});
@@ -99,6 +113,7 @@ fn the_smallest_fault_is_not_free() {
 			damage: Perbill::from_parts(0),
 			late_hours: 0,
 			lost: false,
+			misconduct: Perbill::zero(),
 		};
 		assert!(!tiny.is_fault());
 		let speck = Severity { damage: Perbill::from_parts(1), ..Default::default() };
@@ -107,14 +122,14 @@ fn the_smallest_fault_is_not_free() {
 }
 
 fn severity() -> impl Strategy<Value = Severity> {
-	(0u32..200, 0u32..2_000_000, 0u32..=1_000_000_000, any::<bool>()).prop_map(|(h, e, d, l)| {
-		Severity {
+	(0u32..200, 0u32..2_000_000, 0u32..=1_000_000_000, any::<bool>(), 0u32..=1_000_000_000)
+		.prop_map(|(h, e, d, l, m)| Severity {
 			late_hours: h,
 			excursion_centi_c_minutes: e,
 			damage: Perbill::from_parts(d),
 			lost: l,
-		}
-	})
+			misconduct: Perbill::from_parts(m),
+		})
 }
 
 proptest! {
@@ -131,6 +146,7 @@ proptest! {
 				excursion_centi_c_minutes: s.excursion_centi_c_minutes + de,
 				damage: s.damage.saturating_add(Perbill::from_parts(dd)),
 				lost: s.lost,
+				misconduct: s.misconduct.saturating_add(Perbill::from_parts(dd)),
 			};
 			prop_assert!(Slashing::severity_fraction(&worse) >= f);
 			let as_lost = Severity { lost: true, ..s };

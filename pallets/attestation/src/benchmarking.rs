@@ -1,0 +1,250 @@
+//! Benchmarks (frame-benchmarking v2) of every call, the deadline hook, and the entry points
+//! the other pallets call (draw, escalation, judging).
+
+use alloc::vec::Vec;
+use frame_benchmarking::v2::*;
+use frame_support::traits::{fungible::Mutate, Get, Hooks, UnixTime};
+use frame_system::RawOrigin;
+use sp_runtime::{
+	traits::{One, Saturating},
+	Perbill,
+};
+use surety_primitives::protocol::{AttestationHandler, OrderId, OutcomeHandler, Report};
+
+use crate::{pallet::*, types::*};
+
+/// What the runtime provides for these benchmarks.
+pub trait BenchmarkHelper {
+	/// Sets the wall clock (pallet-timestamp's `Now` in the runtime) to `ms`.
+	fn set_time(ms: u64);
+}
+
+const SEED: u32 = 0;
+
+fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+	let who: T::AccountId = account(name, index, SEED);
+	let amount = T::MinAttesterStake::get().saturating_mul(1_000_000u32.into());
+	T::Currency::set_balance(&who, amount);
+	who
+}
+
+/// Enough stake for a seat on every committee a benchmark draws.
+fn stake<T: Config>() -> BalanceOf<T> {
+	T::MinAttesterStake::get().saturating_mul(100u32.into())
+}
+
+/// Registers `n` attesters.
+fn attesters<T: Config>(n: u32) -> Vec<T::AccountId> {
+	(0..n)
+		.map(|i| {
+			let who = funded::<T>("attester", i);
+			Pallet::<T>::do_register(who.clone(), stake::<T>()).expect("funded, room");
+			who
+		})
+		.collect()
+}
+
+fn parties<T: Config>() -> (T::AccountId, T::AccountId) {
+	(account("shipper", 0, SEED), account("carrier", 0, SEED))
+}
+
+fn now_ms<T: Config>() -> u64 {
+	T::UnixTime::now().as_millis() as u64
+}
+
+fn on_time<T: Config>() -> Report {
+	Report::Delivered {
+		at: now_ms::<T>(),
+		max_excursion_centi_c_minutes: 0,
+		damage: Perbill::zero(),
+	}
+}
+
+/// Opens a committee for `order` reporting by an hour from now.
+fn opened<T: Config>(order: OrderId) {
+	let (shipper, carrier) = parties::<T>();
+	Pallet::<T>::do_open(order, &shipper, &carrier, now_ms::<T>().saturating_add(3_600_000))
+		.expect("enough attesters");
+}
+
+fn current_members<T: Config>(order: OrderId) -> Vec<T::AccountId> {
+	let committee = Committees::<T>::get(order).expect("open");
+	committee.members.iter().filter(|m| m.round == committee.round).map(|m| m.who.clone()).collect()
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn register_attester() {
+		// A nearly full candidate list: the push is the last that fits.
+		attesters::<T>(T::MaxAttesters::get() - 1);
+		let who = funded::<T>("new", 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), stake::<T>());
+		assert!(Attesters::<T>::contains_key(&who));
+	}
+
+	#[benchmark]
+	fn bond_extra() {
+		let all = attesters::<T>(T::MaxAttesters::get());
+		// The last registered is found last in the candidate list.
+		let who = all.last().expect("at least one").clone();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), stake::<T>());
+		let info = Attesters::<T>::get(&who).expect("registered");
+		assert_eq!(info.stake.total, stake::<T>().saturating_add(stake::<T>()));
+	}
+
+	#[benchmark]
+	fn unbond() {
+		let all = attesters::<T>(T::MaxAttesters::get());
+		let who = all.last().expect("at least one").clone();
+		for _ in 1..T::MaxUnbondingChunks::get() {
+			Pallet::<T>::do_unbond(who.clone(), One::one()).expect("free stake");
+		}
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), One::one());
+		let info = Attesters::<T>::get(&who).expect("registered");
+		assert_eq!(info.stake.unbonding.len() as u32, T::MaxUnbondingChunks::get());
+	}
+
+	#[benchmark]
+	fn withdraw_unbonded(c: Linear<1, { T::MaxUnbondingChunks::get() }>) {
+		let who = funded::<T>("attester", 0);
+		let min = T::MinAttesterStake::get();
+		Pallet::<T>::do_register(who.clone(), min.saturating_mul(c.into())).expect("funded");
+		for _ in 0..c {
+			Pallet::<T>::do_unbond(who.clone(), min).expect("free stake");
+		}
+		frame_system::Pallet::<T>::set_block_number(
+			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get()),
+		);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+		// Everything withdrawn: the attester is gone (the heaviest path).
+		assert!(!Attesters::<T>::contains_key(&who));
+	}
+
+	#[benchmark]
+	fn attest() {
+		attesters::<T>(T::CommitteeSize::get());
+		opened::<T>(0);
+		let members = current_members::<T>(0);
+		// Every member but the last reports first, split so that the last report decides.
+		let committee = Committees::<T>::get(0).expect("open");
+		let total = committee
+			.members
+			.iter()
+			.fold(BalanceOf::<T>::default(), |a, m| a.saturating_add(m.weight));
+		let needed = T::QuorumThreshold::get().mul_ceil(total);
+		let mut weight = BalanceOf::<T>::default();
+		let mut deciding = None;
+		for (member, seat) in members.iter().zip(committee.members.iter()) {
+			weight = weight.saturating_add(seat.weight);
+			if weight >= needed {
+				deciding = Some(member.clone());
+				break;
+			}
+			Pallet::<T>::do_attest(member.clone(), 0, on_time::<T>(), Default::default())
+				.expect("member");
+		}
+		let deciding = deciding.expect("the whole committee reaches quorum");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(deciding), 0, on_time::<T>(), Default::default());
+		assert_eq!(Committees::<T>::get(0).expect("open").status, RoundStatus::Proposed);
+	}
+
+	#[benchmark]
+	fn on_initialize(n: Linear<0, { T::MaxDeadlinesPerBlock::get() }>) {
+		attesters::<T>(T::CommitteeSize::get());
+		let (shipper, carrier) = parties::<T>();
+		T::BenchmarkHelper::set_time(1_000_000);
+		for order in 0..n as OrderId {
+			Pallet::<T>::do_open(order, &shipper, &carrier, 1_000_000).expect("enough attesters");
+		}
+		let at = Committees::<T>::get(0).map(|c| c.deadline_block).unwrap_or_default();
+		T::BenchmarkHelper::set_time(
+			1_000_000u64.saturating_add(T::ResponseWindow::get()).saturating_add(1),
+		);
+		frame_system::Pallet::<T>::set_block_number(at);
+		#[block]
+		{
+			Pallet::<T>::on_initialize(at);
+		}
+		for order in 0..n as OrderId {
+			// Escalated by the disputes side, or waiting for it: either way no longer collecting.
+			assert!(Committees::<T>::get(order)
+				.is_none_or(|c| c.status != RoundStatus::Collecting || c.round > 1));
+		}
+	}
+
+	#[benchmark]
+	fn open(a: Linear<{ T::CommitteeSize::get() }, { T::MaxAttesters::get() }>) {
+		attesters::<T>(a);
+		let (shipper, carrier) = parties::<T>();
+		let report_by = now_ms::<T>().saturating_add(3_600_000);
+		#[block]
+		{
+			Pallet::<T>::open(0, &shipper, &carrier, report_by).expect("enough attesters");
+		}
+		assert!(Committees::<T>::contains_key(0));
+	}
+
+	#[benchmark]
+	fn escalate(
+		a: Linear<
+			{ T::CommitteeSize::get() + T::EscalationCommitteeSize::get() },
+			{ T::MaxAttesters::get() },
+		>,
+	) {
+		attesters::<T>(a);
+		opened::<T>(0);
+		for member in current_members::<T>(0) {
+			if Committees::<T>::get(0).expect("open").status != RoundStatus::Collecting {
+				break;
+			}
+			Pallet::<T>::do_attest(member, 0, Report::Lost, Default::default()).expect("member");
+		}
+		#[block]
+		{
+			Pallet::<T>::do_escalate(0).expect("proposed, room");
+		}
+		assert_eq!(Committees::<T>::get(0).expect("open").round, 2);
+	}
+
+	#[benchmark]
+	fn judge(m: Linear<1, { T::MaxCommitteeMembers::get() }>) {
+		attesters::<T>(m);
+		let (shipper, carrier) = parties::<T>();
+		let members = Pallet::<T>::draw_round(0, 1, m, &[]).expect("enough attesters");
+		Pallet::<T>::start_round(
+			0,
+			shipper,
+			carrier,
+			1,
+			now_ms::<T>(),
+			members,
+			Default::default(),
+		)
+		.expect("room");
+		// Half agree and share the fee; half are wrong and slashed.
+		Committees::<T>::mutate(0, |c| {
+			for (i, member) in c.as_mut().expect("open").members.iter_mut().enumerate() {
+				let report = if i % 2 == 0 { on_time::<T>() } else { Report::Lost };
+				member.report = Some((report, Default::default()));
+			}
+		});
+		let fee = T::MinAttesterStake::get();
+		T::Currency::set_balance(&Pallet::<T>::fee_pot(), fee.saturating_mul(2u32.into()));
+		Pallet::<T>::fee_paid(0, fee);
+		#[block]
+		{
+			Pallet::<T>::on_final_outcome(0, on_time::<T>()).expect("committee");
+		}
+		assert!(!Committees::<T>::contains_key(0));
+	}
+
+	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

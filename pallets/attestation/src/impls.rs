@@ -1,0 +1,840 @@
+//! The logic behind the calls, the hook, and the traits the other pallets call.
+
+use alloc::vec::Vec;
+use codec::Encode;
+use frame_support::{
+	defensive,
+	pallet_prelude::*,
+	traits::{
+		fungible::{BalancedHold, InspectHold, Mutate, MutateHold},
+		tokens::{Precision, Preservation},
+		Defensive, DefensiveSaturating, Randomness, UnixTime,
+	},
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use sp_runtime::{
+	traits::{AccountIdConversion, One, Saturating, UniqueSaturatedInto, Zero},
+	DispatchResult, Perbill,
+};
+use surety_primitives::{
+	protocol::{
+		updated_score, AttestationHandler, CommitteeProvider, OrderId, OutcomeHandler,
+		ProposalHandler, Report, Reporters, Severity, SlashRequest, SlashScheduler, SlashableStake,
+		StakeKind,
+	},
+	queue,
+	stake::StakeError,
+	Moment,
+};
+
+use crate::{pallet::*, types::*, WeightInfo, LOG_TARGET};
+
+type MemberOf<T> = crate::types::Member<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+
+/// An attester with its weight in a draw.
+pub type Weighted<T> = (<T as frame_system::Config>::AccountId, BalanceOf<T>);
+
+/// A delivery report's numeric fields: time, excursion, damage (parts per billion).
+fn numeric(report: &Report) -> (u64, u64, u64) {
+	match *report {
+		Report::Delivered { at, max_excursion_centi_c_minutes, damage } => {
+			(at, max_excursion_centi_c_minutes as u64, damage.deconstruct() as u64)
+		}
+		Report::Lost => (0, 0, 0),
+	}
+}
+
+impl<T: Config> From<StakeError> for Error<T> {
+	fn from(e: StakeError) -> Self {
+		match e {
+			StakeError::ZeroAmount => Error::<T>::ZeroAmount,
+			StakeError::InsufficientFree => Error::<T>::InsufficientFreeStake,
+			StakeError::BelowMinimum => Error::<T>::StakeBelowMinimum,
+			StakeError::TooManyChunks => Error::<T>::TooManyUnbondingChunks,
+			StakeError::NothingToWithdraw => Error::<T>::NothingToWithdraw,
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	fn now_ms() -> Moment {
+		T::UnixTime::now().as_millis().min(u64::MAX as u128) as u64
+	}
+
+	fn reason() -> T::RuntimeHoldReason {
+		HoldReason::AttesterStake.into()
+	}
+
+	/// The account fees are paid into until they are shared.
+	pub fn fee_pot() -> T::AccountId {
+		T::PalletId::get().into_account_truncating()
+	}
+
+	// ---- Stake ----
+
+	pub(crate) fn do_register(who: T::AccountId, stake: BalanceOf<T>) -> DispatchResult {
+		ensure!(!Attesters::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
+		ensure!(stake >= T::MinAttesterStake::get(), Error::<T>::StakeBelowMinimum);
+		ensure!(
+			T::Currency::can_hold(&Self::reason(), &who, stake),
+			Error::<T>::InsufficientBalance
+		);
+		let info = AttesterInfo::<T> {
+			stake: LedgerOf::<T>::new(stake),
+			score: T::NeutralScore::get(),
+			..Default::default()
+		};
+		Candidates::<T>::try_mutate(|c| c.try_push((who.clone(), stake, stake)))
+			.map_err(|_| Error::<T>::TooManyAttesters)?;
+		T::Currency::hold(&Self::reason(), &who, stake)?;
+		Attesters::<T>::insert(&who, info);
+		TotalActiveStake::<T>::mutate(|t| t.saturating_accrue(stake));
+		Self::deposit_event(Event::AttesterRegistered { attester: who, stake });
+		Ok(())
+	}
+
+	pub(crate) fn do_bond_extra(who: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+		let mut info = Attesters::<T>::get(&who).ok_or(Error::<T>::NotAttester)?;
+		ensure!(
+			info.stake.active().saturating_add(amount) >= T::MinAttesterStake::get(),
+			Error::<T>::StakeBelowMinimum
+		);
+		ensure!(
+			T::Currency::can_hold(&Self::reason(), &who, amount),
+			Error::<T>::InsufficientBalance
+		);
+		info.stake.total.saturating_accrue(amount);
+		Self::sync_candidate(&who, &info)?;
+		T::Currency::hold(&Self::reason(), &who, amount)?;
+		Attesters::<T>::insert(&who, info);
+		TotalActiveStake::<T>::mutate(|t| t.saturating_accrue(amount));
+		Self::deposit_event(Event::StakeBonded { attester: who, amount });
+		Ok(())
+	}
+
+	pub(crate) fn do_unbond(who: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+		let mut info = Attesters::<T>::get(&who).ok_or(Error::<T>::NotAttester)?;
+		let unlock_at =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
+		info.stake
+			.unbond(amount, T::MinAttesterStake::get(), unlock_at)
+			.map_err(Error::<T>::from)?;
+		Self::sync_candidate(&who, &info)?;
+		Attesters::<T>::insert(&who, info);
+		TotalActiveStake::<T>::mutate(|t| t.saturating_reduce(amount));
+		Self::deposit_event(Event::StakeUnbonding { attester: who, amount, unlock_at });
+		Ok(())
+	}
+
+	pub(crate) fn do_withdraw_unbonded(who: T::AccountId) -> DispatchResult {
+		let mut info = Attesters::<T>::get(&who).ok_or(Error::<T>::NotAttester)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let amount = info.stake.withdraw_ripe(now).map_err(Error::<T>::from)?;
+		T::Currency::release(&Self::reason(), &who, amount, Precision::Exact)?;
+		Self::deposit_event(Event::StakeWithdrawn { attester: who.clone(), amount });
+		if info.stake.is_empty() && info.seats == 0 {
+			Attesters::<T>::remove(&who);
+			Self::deposit_event(Event::AttesterDeregistered { attester: who });
+		} else {
+			Attesters::<T>::insert(&who, info);
+		}
+		Ok(())
+	}
+
+	/// Keeps `who`'s entry in [`Candidates`] equal to its ledger: present while it has active
+	/// stake, with its active and free stake.
+	fn sync_candidate(who: &T::AccountId, info: &AttesterInfo<T>) -> DispatchResult {
+		let (active, free) = (info.stake.active(), info.stake.free());
+		Candidates::<T>::try_mutate(|candidates| {
+			let position = candidates.iter().position(|(c, ..)| c == who);
+			match (position, active.is_zero()) {
+				(Some(i), true) => {
+					candidates.swap_remove(i);
+				}
+				(Some(i), false) => candidates[i] = (who.clone(), active, free),
+				(None, false) => candidates
+					.try_push((who.clone(), active, free))
+					.map_err(|_| Error::<T>::TooManyAttesters)?,
+				(None, true) => {}
+			}
+			Ok(())
+		})
+	}
+
+	/// Applies `change` to `who`'s ledger and keeps its candidate entry in step. For internal
+	/// bookkeeping that cannot fail for a registered attester.
+	fn update_attester(who: &T::AccountId, change: impl FnOnce(&mut AttesterInfo<T>)) {
+		let Some(mut info) = Attesters::<T>::get(who) else {
+			defensive!("a committee member is not registered");
+			return;
+		};
+		let active_before = info.stake.active();
+		change(&mut info);
+		let active_after = info.stake.active();
+		TotalActiveStake::<T>::mutate(|t| {
+			*t = t.saturating_sub(active_before).saturating_add(active_after)
+		});
+		// The entry exists while the attester has active stake, so this only fails if a bonded
+		// attester could be missing from a full list, which `sync_candidate` never allows.
+		let _ = Self::sync_candidate(who, &info).defensive();
+		Attesters::<T>::insert(who, info);
+	}
+
+	// ---- Draw ----
+
+	/// Draws `size` distinct members from `candidates` (account, weight, eligible), each with
+	/// probability proportional to its weight among those not yet drawn, from `seed`. A pure
+	/// function: the same seed and candidates give the same committee.
+	pub fn draw_from(
+		mut candidates: Vec<Weighted<T>>,
+		size: u32,
+		seed: [u8; 32],
+	) -> Result<Vec<Weighted<T>>, Error<T>> {
+		ensure!(candidates.len() >= size as usize, Error::<T>::NotEnoughAttesters);
+		let weight = |b: &BalanceOf<T>| -> u128 { (*b).unique_saturated_into() };
+		let mut total: u128 =
+			candidates.iter().map(|(_, w)| weight(w)).fold(0, u128::saturating_add);
+		let mut drawn = Vec::with_capacity(size as usize);
+		for i in 0..size {
+			let pick = if total == 0 {
+				0
+			} else {
+				let r = u128::from_le_bytes(sp_io::hashing::blake2_128(&(seed, i).encode()));
+				r % total
+			};
+			let mut acc: u128 = 0;
+			let mut index = candidates.len() - 1;
+			for (j, (_, w)) in candidates.iter().enumerate() {
+				acc = acc.saturating_add(weight(w));
+				if pick < acc {
+					index = j;
+					break;
+				}
+			}
+			let chosen = candidates.swap_remove(index);
+			total = total.saturating_sub(weight(&chosen.1));
+			drawn.push(chosen);
+		}
+		Ok(drawn)
+	}
+
+	/// Draws a round of `size` for `order`, excluding `excluded`, and allocates each member's
+	/// seat bond.
+	pub(crate) fn draw_round(
+		order: OrderId,
+		round: u8,
+		size: u32,
+		excluded: &[T::AccountId],
+	) -> Result<Vec<MemberOf<T>>, DispatchError> {
+		let seat = T::SeatBond::get();
+		let candidates: Vec<_> = Candidates::<T>::get()
+			.into_iter()
+			.filter(|(who, _, free)| *free >= seat && !excluded.contains(who))
+			.map(|(who, active, _)| (who, active))
+			.collect();
+		let (random, _) = T::Randomness::random(&(b"surety/committee", order, round).encode());
+		let seed = sp_io::hashing::blake2_256(&(random, order, round).encode());
+		let drawn = Self::draw_from(candidates, size, seed)?;
+		let mut members = Vec::with_capacity(drawn.len());
+		for (who, weight) in drawn {
+			Self::update_attester(&who, |info| {
+				info.stake.allocated.saturating_accrue(seat);
+				info.seats.saturating_inc();
+			});
+			members.push(crate::types::Member { who, weight, round, report: None, verdict: None });
+		}
+		Ok(members)
+	}
+
+	/// Queues the deadline check of `order` for the block expected to come after `deadline`,
+	/// or the first later block with room.
+	fn schedule_deadline(
+		order: OrderId,
+		deadline: Moment,
+	) -> Result<BlockNumberFor<T>, DispatchError> {
+		let now = frame_system::Pallet::<T>::block_number();
+		let wait_ms = deadline.saturating_sub(Self::now_ms());
+		// The hook of block `n` sees the timestamp of block `n - 1`: two blocks past the last
+		// one expected before the deadline is the first whose hook should find it passed.
+		let blocks = (wait_ms / T::MillisPerBlock::get()).saturating_add(2);
+		let at = now.saturating_add(blocks.unique_saturated_into());
+		queue::first_with_room(at, T::MaxDeadlinesPerBlock::get(), |block| {
+			DeadlineQueue::<T>::try_mutate(block, |q| q.try_push(order)).is_ok()
+		})
+		.ok_or_else(|| Error::<T>::QueueFull.into())
+	}
+
+	fn unschedule_deadline(at: BlockNumberFor<T>, order: OrderId) {
+		DeadlineQueue::<T>::mutate_exists(at, |queue| queue::remove_entry(queue, &order));
+	}
+
+	/// Draws the first round when an order is accepted.
+	pub(crate) fn do_open(
+		order: OrderId,
+		shipper: &T::AccountId,
+		carrier: &T::AccountId,
+		report_by: Moment,
+	) -> DispatchResult {
+		ensure!(!Committees::<T>::contains_key(order), Error::<T>::CommitteeExists);
+		let excluded = [shipper.clone(), carrier.clone()];
+		let members = Self::draw_round(order, 1, T::CommitteeSize::get(), &excluded)?;
+		let deadline = report_by.saturating_add(T::ResponseWindow::get());
+		Self::start_round(
+			order,
+			shipper.clone(),
+			carrier.clone(),
+			1,
+			deadline,
+			members,
+			Default::default(),
+		)
+	}
+
+	/// Stores the committee with a new round of `members` and starts its deadline timer.
+	pub(crate) fn start_round(
+		order: OrderId,
+		shipper: T::AccountId,
+		carrier: T::AccountId,
+		round: u8,
+		deadline: Moment,
+		members: Vec<MemberOf<T>>,
+		mut all: BoundedVec<MemberOf<T>, T::MaxCommitteeMembers>,
+	) -> DispatchResult {
+		let names = members.iter().map(|m| m.who.clone()).collect();
+		for member in members {
+			all.try_push(member).map_err(|_| Error::<T>::TooManyRounds)?;
+		}
+		let deadline_block = Self::schedule_deadline(order, deadline)?;
+		Committees::<T>::insert(
+			order,
+			Committee {
+				shipper,
+				carrier,
+				round,
+				status: RoundStatus::Collecting,
+				deadline,
+				deadline_block,
+				members: all,
+			},
+		);
+		Self::deposit_event(Event::CommitteeDrawn { order, round, members: names, deadline });
+		Ok(())
+	}
+
+	pub(crate) fn do_escalate(order: OrderId) -> DispatchResult {
+		let committee = Committees::<T>::get(order).ok_or(Error::<T>::NoCommittee)?;
+		ensure!(committee.status != RoundStatus::Collecting, Error::<T>::CannotEscalate);
+		let round = committee.round.checked_add(1).ok_or(Error::<T>::TooManyRounds)?;
+		let size = T::EscalationCommitteeSize::get();
+		ensure!(
+			committee.members.len().saturating_add(size as usize)
+				<= T::MaxCommitteeMembers::get() as usize,
+			Error::<T>::TooManyRounds
+		);
+		let mut excluded: Vec<T::AccountId> =
+			committee.members.iter().map(|m| m.who.clone()).collect();
+		excluded.push(committee.shipper.clone());
+		excluded.push(committee.carrier.clone());
+		let members = Self::draw_round(order, round, size, &excluded)?;
+		let deadline = Self::now_ms().saturating_add(T::ResponseWindow::get());
+		Self::start_round(
+			order,
+			committee.shipper,
+			committee.carrier,
+			round,
+			deadline,
+			members,
+			committee.members,
+		)
+	}
+
+	// ---- Reports and quorum ----
+
+	pub(crate) fn do_attest(
+		who: T::AccountId,
+		order: OrderId,
+		report: Report,
+		evidence: sp_core::H256,
+	) -> DispatchResult {
+		let mut committee = Committees::<T>::get(order).ok_or(Error::<T>::NoCommittee)?;
+		match committee.status {
+			RoundStatus::Collecting => {
+				ensure!(Self::now_ms() <= committee.deadline, Error::<T>::DeadlinePassed)
+			}
+			RoundStatus::Proposed => {}
+			RoundStatus::NoQuorum => return Err(Error::<T>::RoundClosed.into()),
+		}
+		let round = committee.round;
+		let member = committee
+			.members
+			.iter_mut()
+			.find(|m| m.who == who && m.round == round)
+			.ok_or(Error::<T>::NotMember)?;
+		ensure!(member.report.is_none(), Error::<T>::AlreadyAttested);
+		member.report = Some((report, evidence));
+		Self::deposit_event(Event::Attested { order, attester: who, report, evidence });
+
+		let proposal = if committee.status == RoundStatus::Collecting {
+			Self::aggregate(&committee.members, round)
+		} else {
+			None
+		};
+		match proposal {
+			Some(outcome) => {
+				Self::unschedule_deadline(committee.deadline_block, order);
+				committee.status = RoundStatus::Proposed;
+				Committees::<T>::insert(order, committee);
+				Self::deposit_event(Event::OutcomeProposed { order, round, outcome });
+				T::Proposals::on_proposed(order, outcome)
+			}
+			None => {
+				Committees::<T>::insert(order, committee);
+				Ok(())
+			}
+		}
+	}
+
+	/// The outcome `round`'s reports propose, if one class carries `QuorumThreshold` of the
+	/// round's drawn stake: `Lost`, or `Delivered` with the stake-weighted medians of the
+	/// agreeing reports.
+	pub fn aggregate(members: &[MemberOf<T>], round: u8) -> Option<Report> {
+		let in_round = || members.iter().filter(move |m| m.round == round);
+		let total = in_round().fold(BalanceOf::<T>::zero(), |acc, m| acc.saturating_add(m.weight));
+		let needed = T::QuorumThreshold::get().mul_ceil(total).max(One::one());
+		let mut lost = BalanceOf::<T>::zero();
+		let mut delivered: Vec<(Report, BalanceOf<T>)> = Vec::new();
+		for m in in_round() {
+			match m.report {
+				Some((Report::Lost, _)) => lost.saturating_accrue(m.weight),
+				Some((report, _)) => delivered.push((report, m.weight)),
+				None => {}
+			}
+		}
+		if lost >= needed {
+			return Some(Report::Lost);
+		}
+		let delivered_weight =
+			delivered.iter().fold(BalanceOf::<T>::zero(), |acc, (_, w)| acc.saturating_add(*w));
+		if delivered_weight < needed {
+			return None;
+		}
+		let median = |pick: fn((u64, u64, u64)) -> u64| {
+			Self::weighted_median(delivered.iter().map(|(r, w)| (pick(numeric(r)), *w)).collect())
+		};
+		// Each median is one of the reported values, so the narrowing casts are exact.
+		Some(Report::Delivered {
+			at: median(|f| f.0),
+			max_excursion_centi_c_minutes: median(|f| f.1) as u32,
+			damage: Perbill::from_parts(median(|f| f.2) as u32),
+		})
+	}
+
+	/// The lower weighted median: the smallest value at which the values at or below it carry
+	/// at least half of the weight.
+	pub fn weighted_median(mut values: Vec<(u64, BalanceOf<T>)>) -> u64 {
+		values.sort_by_key(|(v, _)| *v);
+		let total =
+			values.iter().fold(BalanceOf::<T>::zero(), |acc, (_, w)| acc.saturating_add(*w));
+		let mut acc = BalanceOf::<T>::zero();
+		for (value, weight) in &values {
+			acc.saturating_accrue(*weight);
+			if acc.saturating_add(acc) >= total {
+				return *value;
+			}
+		}
+		values.last().map(|(v, _)| *v).unwrap_or_default()
+	}
+
+	// ---- Deadlines ----
+
+	/// Handles the rounds whose deadline timer fires at `now`. Returns the weight used.
+	pub(crate) fn check_deadlines(now: BlockNumberFor<T>) -> Weight {
+		let due = DeadlineQueue::<T>::take(now);
+		let count = due.len() as u32;
+		for order in due {
+			// Each order on its own: one failure must not undo the others.
+			let result = frame_support::storage::with_storage_layer(|| Self::deadline(order, now));
+			if let Err(e) = result {
+				log::warn!(target: LOG_TARGET, "deadline of order {order}: {e:?}");
+			}
+		}
+		T::WeightInfo::on_initialize(count)
+	}
+
+	fn deadline(order: OrderId, now: BlockNumberFor<T>) -> DispatchResult {
+		let Some(mut committee) = Committees::<T>::get(order) else { return Ok(()) };
+		if committee.status != RoundStatus::Collecting || committee.deadline_block != now {
+			return Ok(());
+		}
+		if Self::now_ms() <= committee.deadline {
+			// Blocks came faster than expected: look again when the deadline should have passed.
+			committee.deadline_block = Self::schedule_deadline(order, committee.deadline)?;
+			Committees::<T>::insert(order, committee);
+			return Ok(());
+		}
+		let round = committee.round;
+		committee.status = RoundStatus::NoQuorum;
+		let silent: Vec<usize> = committee
+			.members
+			.iter()
+			.enumerate()
+			.filter(|(_, m)| m.round == round && m.report.is_none())
+			.map(|(i, _)| i)
+			.collect();
+		for i in silent {
+			let member = &mut committee.members[i];
+			let slashed = Self::judge_member(order, member, Verdict::Silent, &Default::default())?;
+			Self::deposit_event(Event::MemberJudged {
+				order,
+				attester: member.who.clone(),
+				verdict: Verdict::Silent,
+				slashed,
+			});
+		}
+		Committees::<T>::insert(order, committee);
+		Self::deposit_event(Event::NoQuorum { order, round });
+		T::Proposals::on_no_quorum(order)
+	}
+
+	// ---- Judging ----
+
+	/// Frees `member`'s seat, records `verdict` in its record and, for a fault, schedules
+	/// the slash of its seat bond. Returns the amount scheduled.
+	fn judge_member(
+		order: OrderId,
+		member: &mut MemberOf<T>,
+		verdict: Verdict,
+		reporters: &Reporters<T::AccountId>,
+	) -> Result<BalanceOf<T>, DispatchError> {
+		let seat = T::SeatBond::get();
+		let fraction = match verdict {
+			Verdict::Agreed => None,
+			Verdict::Wrong => Some(T::WrongReportFraction::get()),
+			Verdict::Silent => Some(T::SilenceFraction::get()),
+		};
+		let slashed = match fraction {
+			Some(fraction) if !fraction.is_zero() => T::Slasher::schedule(SlashRequest {
+				offender: member.who.clone(),
+				kind: StakeKind::Attester,
+				order,
+				at_risk: seat,
+				severity: Severity::misconduct(fraction),
+				value: Zero::zero(),
+				beneficiary: None,
+				reporters: reporters.clone(),
+			})?
+			.min(seat),
+			_ => Zero::zero(),
+		};
+		let outcome = if verdict == Verdict::Agreed { Perbill::one() } else { Perbill::zero() };
+		let alpha = T::ReputationSmoothing::get();
+		Self::update_attester(&member.who, |info| {
+			info.stake.allocated = info.stake.allocated.defensive_saturating_sub(seat);
+			info.stake.reserved.saturating_accrue(slashed);
+			info.seats = info.seats.defensive_saturating_sub(1);
+			info.judged.saturating_inc();
+			if verdict != Verdict::Agreed {
+				info.faults.saturating_inc();
+			}
+			info.score = updated_score(info.score, outcome, alpha);
+		});
+		if let Some(info) = Attesters::<T>::get(&member.who) {
+			Self::deposit_event(Event::ReputationUpdated {
+				attester: member.who.clone(),
+				score: info.score,
+			});
+		}
+		member.verdict = Some(verdict);
+		Ok(slashed)
+	}
+
+	/// Judges every member not yet judged against the final `outcome`, shares the fee among
+	/// those who agreed, and forgets the committee.
+	pub(crate) fn do_judge(order: OrderId, outcome: Report) -> DispatchResult {
+		let mut committee = Committees::<T>::take(order).ok_or(Error::<T>::NoCommittee)?;
+		if committee.status == RoundStatus::Collecting {
+			Self::unschedule_deadline(committee.deadline_block, order);
+		}
+		let tolerance = T::Tolerance::get();
+		let reporters = OrderReporters::<T>::take(order);
+		let mut agreed: Vec<T::AccountId> = Vec::new();
+		for member in committee.members.iter_mut().filter(|m| m.verdict.is_none()) {
+			let verdict = match &member.report {
+				None => Verdict::Silent,
+				Some((report, _)) if tolerance.agrees(report, &outcome) => Verdict::Agreed,
+				Some(_) => Verdict::Wrong,
+			};
+			let slashed = Self::judge_member(order, member, verdict, &reporters)?;
+			if verdict == Verdict::Agreed {
+				agreed.push(member.who.clone());
+			}
+			Self::deposit_event(Event::MemberJudged {
+				order,
+				attester: member.who.clone(),
+				verdict,
+				slashed,
+			});
+		}
+		Self::share_fee(order, &committee.shipper, &agreed)
+	}
+
+	/// Pays the order's fee in equal shares to `agreed` (the remainder of the division to the
+	/// first), or back to `shipper` when nobody agreed.
+	fn share_fee(
+		order: OrderId,
+		shipper: &T::AccountId,
+		agreed: &[T::AccountId],
+	) -> DispatchResult {
+		let Some(fee) = Fees::<T>::take(order) else { return Ok(()) };
+		let pot = Self::fee_pot();
+		let pay = |to: &T::AccountId, amount: BalanceOf<T>| -> DispatchResult {
+			if amount.is_zero() {
+				return Ok(());
+			}
+			T::Currency::transfer(&pot, to, amount, Preservation::Expendable).map(|_| ())
+		};
+		let Some((first, rest)) = agreed.split_first() else {
+			pay(shipper, fee)?;
+			Self::deposit_event(Event::FeeShared { order, share: fee, recipients: 0 });
+			return Ok(());
+		};
+		let count: BalanceOf<T> = (agreed.len() as u32).into();
+		let share = fee / count;
+		pay(first, fee.saturating_sub(share.saturating_mul(count.saturating_sub(One::one()))))?;
+		for who in rest {
+			pay(who, share)?;
+		}
+		Self::deposit_event(Event::FeeShared { order, share, recipients: agreed.len() as u32 });
+		Ok(())
+	}
+
+	/// Releases a committee without judging: the order was cancelled before any outcome.
+	pub(crate) fn do_close(order: OrderId) {
+		OrderReporters::<T>::remove(order);
+		let Some(committee) = Committees::<T>::take(order) else { return };
+		if committee.status == RoundStatus::Collecting {
+			Self::unschedule_deadline(committee.deadline_block, order);
+		}
+		let seat = T::SeatBond::get();
+		for member in committee.members.iter().filter(|m| m.verdict.is_none()) {
+			Self::update_attester(&member.who, |info| {
+				info.stake.allocated = info.stake.allocated.defensive_saturating_sub(seat);
+				info.seats = info.seats.defensive_saturating_sub(1);
+			});
+		}
+		if let Some(fee) = Fees::<T>::take(order) {
+			let _ = T::Currency::transfer(
+				&Self::fee_pot(),
+				&committee.shipper,
+				fee,
+				Preservation::Expendable,
+			)
+			.defensive();
+		}
+		Self::deposit_event(Event::CommitteeReleased { order });
+	}
+
+	// ---- Queries ----
+
+	/// An attester's stake, seats, score and fault count, if registered.
+	pub fn attester(who: &T::AccountId) -> Option<AttesterInfo<T>> {
+		Attesters::<T>::get(who)
+	}
+
+	// ---- Invariants ----
+
+	/// Checks the invariants this pallet owns: holds equal ledgers (§7.1), seats equal the
+	/// committees' unjudged members, timers exist exactly for collecting rounds (§7.3),
+	/// commitments within the stake, and the candidate list and totals in step.
+	#[cfg(any(feature = "try-runtime", test))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+
+		let mut seats: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		let mut timers: Vec<(BlockNumberFor<T>, OrderId)> = Vec::new();
+		for (at, queue) in DeadlineQueue::<T>::iter() {
+			for order in queue {
+				timers.push((at, order));
+			}
+		}
+		let mut expected_timers = 0usize;
+		for (order, committee) in Committees::<T>::iter() {
+			for m in committee.members.iter().filter(|m| m.verdict.is_none()) {
+				seats.entry(m.who.clone()).or_default().saturating_inc();
+			}
+			let timed =
+				timers.iter().filter(|(at, o)| *o == order && *at == committee.deadline_block);
+			if committee.status == RoundStatus::Collecting {
+				ensure!(timed.count() == 1, "a collecting round needs exactly one timer");
+				expected_timers += 1;
+			}
+		}
+		ensure!(timers.len() == expected_timers, "a timer for a round that is not collecting");
+		let candidates = Candidates::<T>::get();
+		let mut total_active = BalanceOf::<T>::zero();
+		let mut with_stake = 0usize;
+		for (who, info) in Attesters::<T>::iter() {
+			ensure!(
+				T::Currency::balance_on_hold(&Self::reason(), &who) == info.stake.total,
+				"stake hold differs from the attester's ledger"
+			);
+			ensure!(
+				seats.remove(&who).unwrap_or_default() == info.seats,
+				"seat count differs from the committees"
+			);
+			let seat_bonds = T::SeatBond::get().saturating_mul(info.seats.into());
+			ensure!(info.stake.allocated == seat_bonds, "allocation differs from the seats");
+			ensure!(
+				info.stake.allocated.saturating_add(info.stake.reserved) <= info.stake.active(),
+				"seats and reservations exceed the active stake"
+			);
+			let active = info.stake.active();
+			total_active.saturating_accrue(active);
+			if !active.is_zero() {
+				with_stake += 1;
+				ensure!(
+					candidates
+						.iter()
+						.any(|(c, a, f)| *c == who && *a == active && *f == info.stake.free()),
+					"candidate entry differs from the ledger"
+				);
+			}
+		}
+		ensure!(seats.is_empty(), "a member is not a registered attester");
+		ensure!(candidates.len() == with_stake, "a candidate has no active stake");
+		ensure!(TotalActiveStake::<T>::get() == total_active, "total active stake differs");
+		for (order, _) in OrderReporters::<T>::iter() {
+			ensure!(
+				Committees::<T>::contains_key(order),
+				"reporters of an order without committee"
+			);
+		}
+		for (order, _) in Fees::<T>::iter() {
+			ensure!(Committees::<T>::contains_key(order), "a fee for an order without committee");
+		}
+		Ok(())
+	}
+}
+
+impl<T: Config> AttestationHandler<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	fn open(
+		order: OrderId,
+		shipper: &T::AccountId,
+		carrier: &T::AccountId,
+		report_by: Moment,
+	) -> DispatchResult {
+		// Callers may run outside a transaction: a failed draw must leave no seat behind.
+		frame_support::storage::with_storage_layer(|| {
+			Self::do_open(order, shipper, carrier, report_by)
+		})
+	}
+
+	fn close(order: OrderId) {
+		Self::do_close(order)
+	}
+
+	fn fee_account() -> T::AccountId {
+		Self::fee_pot()
+	}
+
+	fn fee_paid(order: OrderId, amount: BalanceOf<T>) {
+		if Committees::<T>::contains_key(order) {
+			Fees::<T>::mutate(order, |f| *f = Some(f.unwrap_or_default().saturating_add(amount)));
+		} else {
+			defensive!("a fee for an order without committee");
+		}
+	}
+}
+
+impl<T: Config> CommitteeProvider<T::AccountId> for Pallet<T> {
+	fn is_member(order: OrderId, who: &T::AccountId) -> bool {
+		Committees::<T>::get(order).is_some_and(|c| c.members.iter().any(|m| m.who == *who))
+	}
+
+	fn escalate(order: OrderId) -> DispatchResult {
+		frame_support::storage::with_storage_layer(|| Self::do_escalate(order))
+	}
+
+	fn escalate_weight() -> Weight {
+		T::WeightInfo::escalate(T::MaxAttesters::get())
+	}
+
+	fn agrees(report: &Report, outcome: &Report) -> bool {
+		T::Tolerance::get().agrees(report, outcome)
+	}
+
+	fn note_reporter(order: OrderId, who: &T::AccountId) {
+		OrderReporters::<T>::mutate(order, |r| {
+			if !r.contains(who) && r.try_push(who.clone()).is_err() {
+				log::debug!(target: LOG_TARGET, "order {order}: reporters full, {who:?} not added");
+			}
+		});
+	}
+}
+
+impl<T: Config> OutcomeHandler for Pallet<T> {
+	fn on_final_outcome(order: OrderId, outcome: Report) -> DispatchResult {
+		// Callers may run in a hook, where nothing is rolled back for them.
+		frame_support::storage::with_storage_layer(|| Self::do_judge(order, outcome))
+	}
+
+	fn on_final_outcome_weight() -> Weight {
+		T::WeightInfo::judge(T::MaxCommitteeMembers::get())
+	}
+}
+
+impl<T: Config> SlashableStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	type Credit = frame_support::traits::fungible::Credit<T::AccountId, T::Currency>;
+
+	fn slash_reserved(kind: StakeKind, who: &T::AccountId, amount: BalanceOf<T>) -> Self::Credit {
+		if kind != StakeKind::Attester || !Attesters::<T>::contains_key(who) {
+			defensive!("attestation only holds attester stake");
+			return Default::default();
+		}
+		let mut credit = Default::default();
+		Self::update_attester(who, |info| {
+			let requested = info.stake.slashable(amount);
+			let (taken, _missing) = T::Currency::slash(&Self::reason(), who, requested);
+			info.stake.slashed(requested, frame_support::traits::Imbalance::peek(&taken));
+			credit = taken;
+		});
+		Self::deposit_event(Event::AttesterSlashed {
+			attester: who.clone(),
+			amount: frame_support::traits::Imbalance::peek(&credit),
+		});
+		credit
+	}
+
+	fn release_reserved(kind: StakeKind, who: &T::AccountId, amount: BalanceOf<T>) {
+		if kind != StakeKind::Attester || !Attesters::<T>::contains_key(who) {
+			defensive!("attestation only holds attester stake");
+			return;
+		}
+		let mut released = Zero::zero();
+		Self::update_attester(who, |info| {
+			released = info.stake.slashable(amount);
+			info.stake.reserved.saturating_reduce(released);
+		});
+		Self::deposit_event(Event::SlashReservationReleased {
+			attester: who.clone(),
+			amount: released,
+		});
+	}
+
+	fn total_stake(kind: StakeKind) -> BalanceOf<T> {
+		match kind {
+			StakeKind::Attester => TotalActiveStake::<T>::get(),
+			_ => Zero::zero(),
+		}
+	}
+
+	fn reserved(kind: StakeKind, who: &T::AccountId) -> BalanceOf<T> {
+		match kind {
+			StakeKind::Attester => {
+				Attesters::<T>::get(who).map(|i| i.stake.reserved).unwrap_or_default()
+			}
+			_ => Zero::zero(),
+		}
+	}
+}

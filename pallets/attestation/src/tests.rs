@@ -1,0 +1,623 @@
+//! Tests of the attestation pallet. Every test ends with `do_try_state` (see `mock::test`).
+
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::fungible::{InspectHold, Mutate},
+};
+use sp_core::H256;
+use sp_runtime::{traits::BadOrigin, Perbill};
+use surety_primitives::protocol::{
+	AttestationHandler, CommitteeProvider, OutcomeHandler, Report, SlashableStake, StakeKind,
+};
+
+use crate::{mock::*, Attesters, Committees, Error, Event, RoundStatus, Verdict};
+
+const HOUR: u64 = 3_600_000;
+
+fn delivered(at: u64, excursion: u32, damage: u32) -> Report {
+	Report::Delivered {
+		at,
+		max_excursion_centi_c_minutes: excursion,
+		damage: Perbill::from_percent(damage),
+	}
+}
+
+fn on_time() -> Report {
+	delivered(T0_MS + HOUR, 0, 0)
+}
+
+fn register(who: AccountId, stake: Balance) {
+	assert_ok!(Attestation::register_attester(RuntimeOrigin::signed(who), stake));
+}
+
+fn register_all() {
+	for i in 0..ATTESTERS {
+		register(attester(i), MIN_STAKE);
+	}
+}
+
+fn held(who: AccountId) -> Balance {
+	Balances::balance_on_hold(
+		&RuntimeHoldReason::Attestation(crate::HoldReason::AttesterStake),
+		&who,
+	)
+}
+
+fn members(order: u64) -> Vec<AccountId> {
+	Committees::<Test>::get(order).unwrap().members.iter().map(|m| m.who).collect()
+}
+
+fn round_members(order: u64, round: u8) -> Vec<AccountId> {
+	Committees::<Test>::get(order)
+		.unwrap()
+		.members
+		.iter()
+		.filter(|m| m.round == round)
+		.map(|m| m.who)
+		.collect()
+}
+
+fn open(order: u64) {
+	assert_ok!(Attestation::open(order, &SHIPPER, &CARRIER, T0_MS + HOUR));
+}
+
+fn attest(who: AccountId, order: u64, report: Report) -> sp_runtime::DispatchResult {
+	Attestation::attest(RuntimeOrigin::signed(who), order, report, H256::repeat_byte(who as u8))
+}
+
+fn proposed() -> Vec<(u64, Report)> {
+	PROPOSED.with(|p| p.borrow().clone())
+}
+
+fn slashes() -> Vec<(AccountId, Perbill)> {
+	SLASHES.with(|s| s.borrow().iter().map(|r| (r.offender, r.severity.misconduct)).collect())
+}
+
+fn verdicts() -> Vec<(AccountId, Verdict)> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Attestation(Event::MemberJudged { attester, verdict, .. }) => {
+				Some((attester, verdict))
+			}
+			_ => None,
+		})
+		.collect()
+}
+
+// ---- Stake ----
+
+#[test]
+fn register_holds_the_stake_and_makes_a_candidate() {
+	test(|| {
+		register(attester(0), 1_500);
+		assert_eq!(held(attester(0)), 1_500);
+		let info = Attesters::<Test>::get(attester(0)).unwrap();
+		assert_eq!((info.stake.active(), info.score), (1_500, Perbill::from_percent(50)));
+		assert_eq!(crate::Candidates::<Test>::get().to_vec(), vec![(attester(0), 1_500, 1_500)]);
+		assert_eq!(Attestation::total_stake(StakeKind::Attester), 1_500);
+	});
+}
+
+#[test]
+fn bad_registrations_are_refused_and_hold_nothing() {
+	test(|| {
+		assert_noop!(
+			Attestation::register_attester(RuntimeOrigin::signed(attester(0)), MIN_STAKE - 1),
+			Error::<Test>::StakeBelowMinimum
+		);
+		assert_noop!(
+			Attestation::register_attester(RuntimeOrigin::signed(POOR), MIN_STAKE),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_noop!(Attestation::register_attester(RuntimeOrigin::none(), MIN_STAKE), BadOrigin);
+		register(attester(0), MIN_STAKE);
+		assert_noop!(
+			Attestation::register_attester(RuntimeOrigin::signed(attester(0)), MIN_STAKE),
+			Error::<Test>::AlreadyRegistered
+		);
+		assert_noop!(
+			Attestation::bond_extra(RuntimeOrigin::signed(attester(1)), 10),
+			Error::<Test>::NotAttester
+		);
+		assert_noop!(
+			Attestation::bond_extra(RuntimeOrigin::signed(attester(0)), 0),
+			Error::<Test>::ZeroAmount
+		);
+		assert_eq!(held(POOR), 0);
+	});
+}
+
+#[test]
+fn the_candidate_list_is_bounded() {
+	test(|| {
+		for i in 0..16 {
+			Balances::set_balance(&(100 + i), INITIAL);
+			register(100 + i, MIN_STAKE);
+		}
+		assert_noop!(
+			Attestation::register_attester(RuntimeOrigin::signed(attester(0)), MIN_STAKE),
+			Error::<Test>::TooManyAttesters
+		);
+	});
+}
+
+#[test]
+fn unbond_and_withdraw_after_the_period() {
+	test(|| {
+		register(attester(0), 3_000);
+		assert_ok!(Attestation::bond_extra(RuntimeOrigin::signed(attester(0)), 500));
+		assert_noop!(
+			Attestation::unbond(RuntimeOrigin::signed(attester(0)), 3_000),
+			Error::<Test>::StakeBelowMinimum
+		);
+		assert_ok!(Attestation::unbond(RuntimeOrigin::signed(attester(0)), 2_000));
+		assert_eq!(Attestation::total_stake(StakeKind::Attester), 1_500);
+		assert_eq!(held(attester(0)), 3_500);
+		assert_noop!(
+			Attestation::withdraw_unbonded(RuntimeOrigin::signed(attester(0))),
+			Error::<Test>::NothingToWithdraw
+		);
+		run_to_block(1 + UNBONDING);
+		assert_ok!(Attestation::withdraw_unbonded(RuntimeOrigin::signed(attester(0))));
+		assert_eq!(held(attester(0)), 1_500);
+		// Leaving altogether: out of the draw at once, forgotten once withdrawn.
+		assert_ok!(Attestation::unbond(RuntimeOrigin::signed(attester(0)), 1_500));
+		assert!(crate::Candidates::<Test>::get().is_empty());
+		run_to_block(1 + 2 * UNBONDING);
+		assert_ok!(Attestation::withdraw_unbonded(RuntimeOrigin::signed(attester(0))));
+		assert!(Attesters::<Test>::get(attester(0)).is_none());
+		assert_eq!(Balances::free_balance(attester(0)), INITIAL);
+	});
+}
+
+// ---- Draw ----
+
+#[test]
+fn the_draw_excludes_the_parties_and_is_deterministic() {
+	test(|| {
+		register_all();
+		register(SHIPPER, MIN_STAKE * 50);
+		register(CARRIER, MIN_STAKE * 50);
+		// Twelve committees report by the same time: their timers spill over three blocks.
+		for order in 0..12 {
+			open(order);
+			let drawn = members(order);
+			assert_eq!(drawn.len(), COMMITTEE as usize);
+			assert!(!drawn.contains(&SHIPPER) && !drawn.contains(&CARRIER));
+			let mut unique = drawn.clone();
+			unique.sort();
+			unique.dedup();
+			assert_eq!(unique.len(), drawn.len(), "a member sits once");
+		}
+		// The same candidates and seed draw the same committee; another seed, most likely not.
+		let candidates: Vec<_> =
+			(0..ATTESTERS).map(|i| (attester(i), 1_000 + i as u128 * 100)).collect();
+		let a = Attestation::draw_from(candidates.clone(), 3, [7; 32]).unwrap();
+		let b = Attestation::draw_from(candidates.clone(), 3, [7; 32]).unwrap();
+		assert_eq!(a, b);
+		let differs =
+			(0u8..8).any(|s| Attestation::draw_from(candidates.clone(), 3, [s; 32]).unwrap() != a);
+		assert!(differs);
+	});
+}
+
+#[test]
+fn the_draw_is_weighted_by_stake() {
+	test(|| {
+		// One attester with ten times the stake of each of four others.
+		let candidates: Vec<_> =
+			(0..5u64).map(|i| (attester(i), if i == 0 { 10_000u128 } else { 1_000 })).collect();
+		let mut heavy_first = 0;
+		for s in 0..400u32 {
+			let mut seed = [0u8; 32];
+			seed[..4].copy_from_slice(&s.to_le_bytes());
+			let drawn = Attestation::draw_from(candidates.clone(), 1, seed).unwrap();
+			if drawn[0].0 == attester(0) {
+				heavy_first += 1;
+			}
+		}
+		// Expected 400 × 10/14 ≈ 286; uniform would give 80.
+		assert!((240..330).contains(&heavy_first), "heavy drawn {heavy_first} of 400");
+	});
+}
+
+#[test]
+fn too_few_attesters_is_an_error_and_changes_nothing() {
+	test(|| {
+		register(attester(0), MIN_STAKE);
+		register(attester(1), MIN_STAKE);
+		register(SHIPPER, MIN_STAKE);
+		assert_noop!(
+			Attestation::open(0, &SHIPPER, &CARRIER, T0_MS),
+			Error::<Test>::NotEnoughAttesters
+		);
+	});
+}
+
+#[test]
+fn attesters_without_a_free_seat_bond_are_not_drawn() {
+	test(|| {
+		register_all();
+		// Attester 0 commits everything but less than a seat bond to seats: ineligible.
+		for order in 0..((MIN_STAKE / SEAT) as u64 + 2) {
+			if Attestation::open(order, &SHIPPER, &CARRIER, T0_MS + HOUR).is_err() {
+				break;
+			}
+		}
+		for (who, _, free) in crate::Candidates::<Test>::get() {
+			let info = Attesters::<Test>::get(who).unwrap();
+			assert_eq!(info.stake.allocated, SEAT * info.seats as u128);
+			assert_eq!(free, info.stake.free());
+		}
+	});
+}
+
+// ---- Reports and quorum ----
+
+#[test]
+fn members_only_once_each() {
+	test(|| {
+		register_all();
+		open(0);
+		let m = members(0);
+		let outsider = (0..ATTESTERS).map(attester).find(|a| !m.contains(a)).unwrap();
+		assert_noop!(attest(outsider, 0, on_time()), Error::<Test>::NotMember);
+		assert_noop!(attest(SHIPPER, 0, on_time()), Error::<Test>::NotMember);
+		assert_noop!(attest(m[0], 1, on_time()), Error::<Test>::NoCommittee);
+		assert_ok!(attest(m[0], 0, on_time()));
+		assert_noop!(attest(m[0], 0, Report::Lost), Error::<Test>::AlreadyAttested);
+	});
+}
+
+#[test]
+fn quorum_proposes_the_class_with_medians() {
+	test(|| {
+		register_all();
+		open(0);
+		let m = members(0);
+		// Equal stakes: 2 of 3 is 66.7 % ≥ 66 %.
+		assert_ok!(attest(m[0], 0, delivered(T0_MS + HOUR, 10, 2)));
+		assert!(proposed().is_empty());
+		assert_ok!(attest(m[1], 0, delivered(T0_MS + 2 * HOUR, 30, 1)));
+		// Lower medians of two equal weights: the smaller of each field.
+		assert_eq!(proposed(), vec![(0, delivered(T0_MS + HOUR, 10, 1))]);
+		assert_eq!(Committees::<Test>::get(0).unwrap().status, RoundStatus::Proposed);
+		// A late report is recorded for judging but proposes nothing more.
+		assert_ok!(attest(m[2], 0, Report::Lost));
+		assert_eq!(proposed().len(), 1);
+	});
+}
+
+#[test]
+fn split_reports_reach_no_quorum() {
+	test(|| {
+		register_all();
+		open(0);
+		let m = members(0);
+		assert_ok!(attest(m[0], 0, on_time()));
+		assert_ok!(attest(m[1], 0, Report::Lost));
+		assert_ok!(attest(m[2], 0, on_time()));
+		assert_eq!(proposed(), vec![(0, on_time())]);
+	});
+}
+
+#[test]
+fn the_weighted_median_ignores_light_outliers() {
+	test(|| {
+		let median = |v: Vec<(u64, u128)>| Attestation::weighted_median(v);
+		assert_eq!(median(vec![(5, 1), (7, 1), (1_000_000, 1)]), 7);
+		assert_eq!(median(vec![(5, 10), (7, 1), (1_000_000, 1)]), 5);
+		assert_eq!(median(vec![(0, 1), (100, 5), (100_000, 3)]), 100);
+		assert_eq!(median(vec![(42, 1)]), 42);
+		assert_eq!(median(vec![]), 0);
+	});
+}
+
+#[test]
+fn stake_weight_decides_quorum() {
+	test(|| {
+		// Three members only: one heavy, two light.
+		register(attester(0), 10 * MIN_STAKE);
+		register(attester(1), MIN_STAKE);
+		register(attester(2), MIN_STAKE);
+		open(0);
+		// The two light ones together carry 2/12 of the stake: no quorum.
+		assert_ok!(attest(attester(1), 0, Report::Lost));
+		assert_ok!(attest(attester(2), 0, Report::Lost));
+		assert!(proposed().is_empty());
+		// The heavy one alone carries 10/12 ≥ 66 %.
+		assert_ok!(attest(attester(0), 0, delivered(T0_MS, 0, 0)));
+		assert_eq!(proposed(), vec![(0, delivered(T0_MS, 0, 0))]);
+	});
+}
+
+// ---- Deadlines ----
+
+#[test]
+fn no_quorum_by_the_deadline_escalates_and_faults_the_silent() {
+	test(|| {
+		register_all();
+		open(0);
+		let m = members(0);
+		assert_ok!(attest(m[0], 0, on_time()));
+		let deadline = T0_MS + HOUR + RESPONSE_MS;
+		let deadline_block = Committees::<Test>::get(0).unwrap().deadline_block;
+		// The last block whose clock is still at the deadline: reports are taken.
+		run_to_block(deadline_block - 2);
+		assert_eq!(now_ms(), deadline);
+		assert_ok!(attest(m[1], 0, Report::Lost));
+		run_to_block(deadline_block - 1);
+		assert!(NO_QUORUM.with(|n| n.borrow().is_empty()));
+		run_to_block(deadline_block);
+		assert!(now_ms() > deadline);
+		assert_eq!(NO_QUORUM.with(|n| n.borrow().clone()), vec![0]);
+		assert_eq!(Committees::<Test>::get(0).unwrap().status, RoundStatus::NoQuorum);
+		assert_eq!(slashes(), vec![(m[2], Perbill::from_percent(5))]);
+		assert_eq!(verdicts(), vec![(m[2], Verdict::Silent)]);
+		let silent = Attesters::<Test>::get(m[2]).unwrap();
+		assert_eq!((silent.seats, silent.faults, silent.stake.reserved), (0, 1, 5));
+		assert_noop!(attest(m[2], 0, on_time()), Error::<Test>::RoundClosed);
+	});
+}
+
+#[test]
+fn a_deadline_reached_early_in_time_waits() {
+	test(|| {
+		register_all();
+		open(0);
+		let block = Committees::<Test>::get(0).unwrap().deadline_block;
+		// Blocks came faster than expected: the clock is behind at the timer's block.
+		use frame_support::traits::Hooks;
+		System::set_block_number(block);
+		set_now_ms(T0_MS);
+		Attestation::on_initialize(block);
+		let committee = Committees::<Test>::get(0).unwrap();
+		assert_eq!(committee.status, RoundStatus::Collecting);
+		assert!(committee.deadline_block > block);
+		assert!(NO_QUORUM.with(|n| n.borrow().is_empty()));
+	});
+}
+
+#[test]
+fn a_late_report_is_refused() {
+	test(|| {
+		register_all();
+		open(0);
+		let m = members(0);
+		set_now_ms(T0_MS + HOUR + RESPONSE_MS + 1);
+		assert_noop!(attest(m[0], 0, on_time()), Error::<Test>::DeadlinePassed);
+	});
+}
+
+// ---- Escalation ----
+
+#[test]
+fn escalation_draws_a_larger_fresh_round() {
+	test(|| {
+		register_all();
+		register(SHIPPER, MIN_STAKE);
+		open(0);
+		assert_noop!(Attestation::escalate(0), Error::<Test>::CannotEscalate);
+		let first = members(0);
+		assert_ok!(attest(first[0], 0, on_time()));
+		assert_ok!(attest(first[1], 0, on_time()));
+		assert!(Attestation::is_member(0, &first[0]));
+		assert_ok!(Attestation::escalate(0));
+		let second = round_members(0, 2);
+		assert_eq!(second.len(), ESCALATED as usize);
+		assert!(second.iter().all(|m| !first.contains(m) && *m != SHIPPER));
+		// The first round can no longer report; the second can and reaches its own quorum.
+		assert_noop!(attest(first[2], 0, on_time()), Error::<Test>::NotMember);
+		for m in &second[..3] {
+			assert_ok!(attest(*m, 0, Report::Lost));
+		}
+		assert_eq!(proposed().last(), Some(&(0, Report::Lost)));
+		// No room for a third round of four in seven seats.
+		assert_noop!(Attestation::escalate(0), Error::<Test>::TooManyRounds);
+	});
+}
+
+// ---- Judging ----
+
+#[test]
+fn an_outvoted_colluding_minority_is_slashed_and_the_majority_paid() {
+	test(|| {
+		register_all();
+		open(0);
+		let m = members(0);
+		// One member lies that the cargo was lost; two report the truth.
+		assert_ok!(attest(m[0], 0, Report::Lost));
+		assert_ok!(attest(m[1], 0, on_time()));
+		assert_ok!(attest(m[2], 0, delivered(T0_MS + HOUR + 1_000, 0, 0)));
+		assert_eq!(proposed(), vec![(0, on_time())]);
+		// The fee arrives on settlement, then the committee is judged.
+		let pot = Attestation::fee_account();
+		Balances::set_balance(&pot, 1 + 11);
+		Attestation::fee_paid(0, 11);
+		let before: Vec<_> = m.iter().map(Balances::free_balance).collect();
+		assert_ok!(Attestation::on_final_outcome(0, on_time()));
+		assert_eq!(slashes(), vec![(m[0], Perbill::from_percent(50))]);
+		assert_eq!(
+			verdicts(),
+			vec![(m[0], Verdict::Wrong), (m[1], Verdict::Agreed), (m[2], Verdict::Agreed)]
+		);
+		// 11 in two shares: 6 and 5.
+		assert_eq!(Balances::free_balance(m[1]) - before[1], 6);
+		assert_eq!(Balances::free_balance(m[2]) - before[2], 5);
+		assert_eq!(Balances::free_balance(m[0]), before[0]);
+		let liar = Attesters::<Test>::get(m[0]).unwrap();
+		assert_eq!((liar.seats, liar.faults, liar.stake.reserved), (0, 1, SEAT / 2));
+		assert!(liar.score < Perbill::from_percent(50));
+		assert!(Attesters::<Test>::get(m[1]).unwrap().score > Perbill::from_percent(50));
+		assert!(Committees::<Test>::get(0).is_none());
+	});
+}
+
+#[test]
+fn a_disputer_who_overturned_the_proposal_is_rewarded_from_the_wrong() {
+	test(|| {
+		register_all();
+		open(0);
+		let m = members(0);
+		assert_ok!(attest(m[0], 0, Report::Lost));
+		assert_ok!(attest(m[1], 0, Report::Lost));
+		Attestation::note_reporter(0, &SHIPPER);
+		Attestation::note_reporter(0, &SHIPPER);
+		assert_ok!(Attestation::on_final_outcome(0, on_time()));
+		let requests = SLASHES.with(|s| s.borrow().clone());
+		assert_eq!(requests.len(), 3);
+		assert!(requests.iter().all(|r| r.reporters.to_vec() == vec![SHIPPER]));
+		assert!(crate::OrderReporters::<Test>::get(0).is_empty());
+	});
+}
+
+#[test]
+fn numeric_fields_beyond_tolerance_are_wrong() {
+	test(|| {
+		register_all();
+		open(0);
+		let m = members(0);
+		assert_ok!(attest(m[0], 0, delivered(T0_MS + HOUR + 600_000, 50, 5)));
+		assert_ok!(attest(m[1], 0, delivered(T0_MS + HOUR + 600_001, 0, 0)));
+		assert_ok!(attest(m[2], 0, delivered(T0_MS + HOUR, 51, 0)));
+		assert_ok!(Attestation::on_final_outcome(0, on_time()));
+		assert_eq!(
+			verdicts(),
+			vec![(m[0], Verdict::Agreed), (m[1], Verdict::Wrong), (m[2], Verdict::Wrong)]
+		);
+	});
+}
+
+#[test]
+fn nobody_agreeing_returns_the_fee_to_the_shipper() {
+	test(|| {
+		register_all();
+		open(0);
+		let pot = Attestation::fee_account();
+		Balances::set_balance(&pot, 1 + 9);
+		Attestation::fee_paid(0, 9);
+		let before = Balances::free_balance(SHIPPER);
+		assert_ok!(Attestation::on_final_outcome(0, Report::Lost));
+		assert_eq!(Balances::free_balance(SHIPPER) - before, 9);
+		assert_eq!(slashes().len(), COMMITTEE as usize);
+		assert!(verdicts().iter().all(|(_, v)| *v == Verdict::Silent));
+	});
+}
+
+#[test]
+fn unbonding_does_not_escape_a_slash() {
+	test(|| {
+		register_all();
+		open(0);
+		let m = members(0);
+		let liar = m[0];
+		assert_ok!(attest(liar, 0, Report::Lost));
+		assert_ok!(attest(m[1], 0, on_time()));
+		assert_ok!(attest(m[2], 0, on_time()));
+		// The liar tries to leave before judging: its seat bond stays.
+		assert_ok!(Attestation::bond_extra(RuntimeOrigin::signed(liar), MIN_STAKE));
+		assert_noop!(
+			Attestation::unbond(RuntimeOrigin::signed(liar), 2 * MIN_STAKE),
+			Error::<Test>::InsufficientFreeStake
+		);
+		assert_ok!(Attestation::unbond(RuntimeOrigin::signed(liar), MIN_STAKE));
+		assert_ok!(Attestation::on_final_outcome(0, on_time()));
+		let info = Attesters::<Test>::get(liar).unwrap();
+		assert_eq!((info.stake.allocated, info.stake.reserved), (0, SEAT / 2));
+		// What is reserved for the pending slash cannot be unbonded or withdrawn...
+		assert_noop!(
+			Attestation::unbond(RuntimeOrigin::signed(liar), MIN_STAKE),
+			Error::<Test>::InsufficientFreeStake
+		);
+		run_to_block(1 + UNBONDING);
+		assert_ok!(Attestation::withdraw_unbonded(RuntimeOrigin::signed(liar)));
+		assert_eq!(held(liar), MIN_STAKE);
+		// ...and the slashing side takes it when the slash applies.
+		let credit = Attestation::slash_reserved(StakeKind::Attester, &liar, SEAT / 2);
+		assert_eq!(frame_support::traits::Imbalance::peek(&credit), SEAT / 2);
+		drop(credit);
+		assert_eq!(held(liar), MIN_STAKE - SEAT / 2);
+		assert_eq!(Attestation::reserved(StakeKind::Attester, &liar), 0);
+	});
+}
+
+#[test]
+fn a_vetoed_slash_frees_the_reservation() {
+	test(|| {
+		register_all();
+		open(0);
+		assert_ok!(Attestation::on_final_outcome(0, Report::Lost));
+		let m = verdicts()[0].0;
+		assert_eq!(Attestation::reserved(StakeKind::Attester, &m), SEAT / 20);
+		Attestation::release_reserved(StakeKind::Attester, &m, SEAT / 20);
+		assert_eq!(Attestation::reserved(StakeKind::Attester, &m), 0);
+		assert_eq!(held(m), MIN_STAKE);
+	});
+}
+
+#[test]
+fn judging_after_no_quorum_spares_the_already_judged() {
+	test(|| {
+		register_all();
+		open(0);
+		let first = members(0);
+		assert_ok!(attest(first[0], 0, on_time()));
+		run_to_block(Committees::<Test>::get(0).unwrap().deadline_block);
+		assert_eq!(slashes().len(), 2);
+		assert_ok!(Attestation::escalate(0));
+		let second = round_members(0, 2);
+		for m in &second[..3] {
+			assert_ok!(attest(*m, 0, on_time()));
+		}
+		assert_ok!(Attestation::on_final_outcome(0, on_time()));
+		// Two silent in round 1 (at the deadline), one silent in round 2 (now); nobody twice.
+		assert_eq!(slashes().len(), 3);
+		let agreed = verdicts().iter().filter(|(_, v)| *v == Verdict::Agreed).count();
+		assert_eq!(agreed, 4);
+		assert!(first
+			.iter()
+			.chain(second.iter())
+			.all(|a| Attesters::<Test>::get(a).unwrap().seats == 0));
+	});
+}
+
+#[test]
+fn closing_a_committee_frees_its_seats() {
+	test(|| {
+		register_all();
+		open(0);
+		let m = members(0);
+		Attestation::close(0);
+		assert!(Committees::<Test>::get(0).is_none());
+		for a in m {
+			assert_eq!(Attesters::<Test>::get(a).unwrap().stake.allocated, 0);
+		}
+		assert!(crate::DeadlineQueue::<Test>::iter().next().is_none());
+	});
+}
+
+#[test]
+fn the_hook_weight_does_not_depend_on_open_committees() {
+	let weight_with = |orders: u64| {
+		let mut w = None;
+		test(|| {
+			register_all();
+			// One committee opened per block, each reporting an hour later: one timer a block.
+			for order in 0..orders {
+				assert_ok!(Attestation::open(order, &SHIPPER, &CARRIER, now_ms() + HOUR));
+				run_to_block(System::block_number() + 1);
+			}
+			let first = Committees::<Test>::get(0).unwrap().deadline_block;
+			run_to_block(first - 1);
+			use frame_support::traits::Hooks;
+			System::set_block_number(first);
+			set_now_ms(now_ms() + BLOCK_MS);
+			w = Some(Attestation::on_initialize(first));
+			assert_eq!(NO_QUORUM.with(|n| n.borrow().clone()), vec![0]);
+		});
+		w.unwrap()
+	};
+	assert_eq!(weight_with(2), weight_with(20));
+	assert_eq!(weight_with(20), <MockWeights as crate::WeightInfo>::on_initialize(1));
+}
