@@ -6,7 +6,7 @@ set -euo pipefail
 
 WASM_TARGET=wasm32v1-none
 LINKED_TOOLCHAIN=surety-wasm
-APT_PACKAGES=(build-essential clang libclang-dev protobuf-compiler pkg-config make git curl ca-certificates)
+APT_PACKAGES=(build-essential clang libclang-dev protobuf-compiler pkg-config make git curl ca-certificates python3)
 WEB_PACKAGES=(rustc-web cargo-web rust-web-src lld-22)
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

@@ -22,7 +22,10 @@ pub mod apis;
 pub mod configs;
 pub mod genesis_config_presets;
 #[cfg(test)]
+mod protocol_tests;
+#[cfg(test)]
 mod tests;
+pub mod weights;
 
 use alloc::{borrow::Cow, vec::Vec};
 use sp_runtime::{generic, impl_opaque_keys, traits::BlakeTwo256};
@@ -166,4 +169,14 @@ mod runtime {
 	pub type Utility = pallet_utility;
 	#[runtime::pallet_index(12)]
 	pub type Sudo = pallet_sudo;
+
+	// The protocol.
+	#[runtime::pallet_index(20)]
+	pub type Fulfillment = pallet_fulfillment;
+	#[runtime::pallet_index(21)]
+	pub type Attestation = pallet_attestation;
+	#[runtime::pallet_index(22)]
+	pub type Disputes = pallet_disputes;
+	#[runtime::pallet_index(23)]
+	pub type Slashing = pallet_slashing;
 }

@@ -17,6 +17,11 @@ use crate::{pallet::*, types::*};
 pub trait BenchmarkHelper {
 	/// Sets the wall clock (pallet-timestamp's `Now` in the runtime) to `ms`.
 	fn set_time(ms: u64);
+
+	/// The `i`-th order of the benchmark, live in the other pallets, with its first committee
+	/// just drawn through [`AttestationHandler::open`] to report by an hour from now. Orders
+	/// opened in one block share their deadline.
+	fn open_order(i: u32) -> OrderId;
 }
 
 const SEED: u32 = 0;
@@ -58,13 +63,6 @@ fn on_time<T: Config>() -> Report {
 		max_excursion_centi_c_minutes: 0,
 		damage: Perbill::zero(),
 	}
-}
-
-/// Opens a committee for `order` reporting by an hour from now.
-fn opened<T: Config>(order: OrderId) {
-	let (shipper, carrier) = parties::<T>();
-	Pallet::<T>::do_open(order, &shipper, &carrier, now_ms::<T>().saturating_add(3_600_000))
-		.expect("enough attesters");
 }
 
 fn current_members<T: Config>(order: OrderId) -> Vec<T::AccountId> {
@@ -130,10 +128,10 @@ mod benchmarks {
 	#[benchmark]
 	fn attest() {
 		attesters::<T>(T::CommitteeSize::get());
-		opened::<T>(0);
-		let members = current_members::<T>(0);
-		// Every member but the last reports first, split so that the last report decides.
-		let committee = Committees::<T>::get(0).expect("open");
+		let order = T::BenchmarkHelper::open_order(0);
+		let members = current_members::<T>(order);
+		// Members report one by one until the next report reaches quorum.
+		let committee = Committees::<T>::get(order).expect("open");
 		let total = committee
 			.members
 			.iter()
@@ -147,36 +145,32 @@ mod benchmarks {
 				deciding = Some(member.clone());
 				break;
 			}
-			Pallet::<T>::do_attest(member.clone(), 0, on_time::<T>(), Default::default())
+			Pallet::<T>::do_attest(member.clone(), order, on_time::<T>(), Default::default())
 				.expect("member");
 		}
 		let deciding = deciding.expect("the whole committee reaches quorum");
 		#[extrinsic_call]
-		_(RawOrigin::Signed(deciding), 0, on_time::<T>(), Default::default());
-		assert_eq!(Committees::<T>::get(0).expect("open").status, RoundStatus::Proposed);
+		_(RawOrigin::Signed(deciding), order, on_time::<T>(), Default::default());
+		assert_eq!(Committees::<T>::get(order).expect("open").status, RoundStatus::Proposed);
 	}
 
 	#[benchmark]
 	fn on_initialize(n: Linear<0, { T::MaxDeadlinesPerBlock::get() }>) {
-		attesters::<T>(T::CommitteeSize::get());
-		let (shipper, carrier) = parties::<T>();
-		T::BenchmarkHelper::set_time(1_000_000);
-		for order in 0..n as OrderId {
-			Pallet::<T>::do_open(order, &shipper, &carrier, 1_000_000).expect("enough attesters");
-		}
-		let at = Committees::<T>::get(0).map(|c| c.deadline_block).unwrap_or_default();
-		T::BenchmarkHelper::set_time(
-			1_000_000u64.saturating_add(T::ResponseWindow::get()).saturating_add(1),
-		);
+		// Enough attesters for each round without quorum to be escalated (the heavier path).
+		attesters::<T>(T::CommitteeSize::get() + T::EscalationCommitteeSize::get());
+		let orders: Vec<OrderId> = (0..n).map(T::BenchmarkHelper::open_order).collect();
+		let due = orders.first().and_then(Committees::<T>::get);
+		let at = due.as_ref().map(|c| c.deadline_block).unwrap_or_default();
+		let deadline = due.map(|c| c.deadline).unwrap_or_default();
+		T::BenchmarkHelper::set_time(deadline.saturating_add(1));
 		frame_system::Pallet::<T>::set_block_number(at);
 		#[block]
 		{
 			Pallet::<T>::on_initialize(at);
 		}
-		for order in 0..n as OrderId {
-			// Escalated by the disputes side, or waiting for it: either way no longer collecting.
-			assert!(Committees::<T>::get(order)
-				.is_none_or(|c| c.status != RoundStatus::Collecting || c.round > 1));
+		for order in orders {
+			let committee = Committees::<T>::get(order).expect("not final yet");
+			assert!(committee.status != RoundStatus::Collecting || committee.round > 1);
 		}
 	}
 
@@ -200,18 +194,19 @@ mod benchmarks {
 		>,
 	) {
 		attesters::<T>(a);
-		opened::<T>(0);
-		for member in current_members::<T>(0) {
-			if Committees::<T>::get(0).expect("open").status != RoundStatus::Collecting {
+		let order = T::BenchmarkHelper::open_order(0);
+		for member in current_members::<T>(order) {
+			if Committees::<T>::get(order).expect("open").status != RoundStatus::Collecting {
 				break;
 			}
-			Pallet::<T>::do_attest(member, 0, Report::Lost, Default::default()).expect("member");
+			Pallet::<T>::do_attest(member, order, Report::Lost, Default::default())
+				.expect("member");
 		}
 		#[block]
 		{
-			Pallet::<T>::do_escalate(0).expect("proposed, room");
+			Pallet::<T>::do_escalate(order).expect("proposed, room");
 		}
-		assert_eq!(Committees::<T>::get(0).expect("open").round, 2);
+		assert_eq!(Committees::<T>::get(order).expect("open").round, 2);
 	}
 
 	#[benchmark]

@@ -200,6 +200,17 @@ impl crate::benchmarking::BenchmarkHelper for MockClock {
 	fn set_time(ms: u64) {
 		set_now_ms(ms);
 	}
+	fn open_order(i: u32) -> OrderId {
+		let order = i as OrderId;
+		<Attestation as surety_primitives::protocol::AttestationHandler<_, _>>::open(
+			order,
+			&SHIPPER,
+			&CARRIER,
+			now_ms() + 3_600_000,
+		)
+		.expect("enough attesters");
+		order
+	}
 }
 
 pub fn attester(i: u64) -> AccountId {

@@ -197,6 +197,10 @@ impl<T: Config> Pallet<T> {
 		);
 		Self::unschedule(&case, order);
 		Self::deposit_event(Event::Ruled { order, outcome });
+		if T::Orders::parties(order).is_none() {
+			Self::abandon(order, case);
+			return Ok(());
+		}
 		// A ruling is a call: if handing it on fails, the call fails and can be made again.
 		Self::settle(order, &case, outcome, false)?;
 		Cases::<T>::remove(order);
@@ -206,6 +210,9 @@ impl<T: Config> Pallet<T> {
 
 	/// Finalizes from the hook: on failure nothing of it is kept and it is retried next block.
 	fn finalize(order: OrderId, mut case: CaseOf<T>, outcome: Report, defaulted: bool) {
+		if T::Orders::parties(order).is_none() {
+			return Self::abandon(order, case);
+		}
 		let settled = frame_support::storage::with_storage_layer(|| {
 			Self::settle(order, &case, outcome, defaulted)
 		});
@@ -231,6 +238,18 @@ impl<T: Config> Pallet<T> {
 				Cases::<T>::insert(order, case);
 			}
 		}
+	}
+
+	/// The order ended without its outcome (both parties cancelled it): the case is dropped
+	/// and every deposit returned, since no outcome stood or was overturned.
+	fn abandon(order: OrderId, case: CaseOf<T>) {
+		for dispute in case.disputes.iter() {
+			if Self::return_deposit(order, dispute).is_err() {
+				defensive!("a live deposit is not on hold");
+			}
+		}
+		Cases::<T>::remove(order);
+		Self::deposit_event(Event::CaseDropped { order });
 	}
 
 	/// Resolves the case's deposits against `outcome` and hands the outcome on.

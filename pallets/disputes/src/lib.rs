@@ -182,6 +182,8 @@ pub mod pallet {
 		RulingDefaulted { order: OrderId, outcome: Report },
 		/// The outcome is final and was handed on.
 		Finalized { order: OrderId, outcome: Report },
+		/// The order ended without an outcome (cancelled by both parties): deposits returned.
+		CaseDropped { order: OrderId },
 		/// Handing on the final outcome failed; it is tried again at `retry_at`.
 		FinalizationDeferred { order: OrderId, retry_at: BlockNumberFor<T> },
 		/// A dispute won (or no ruling came): its deposit was returned.

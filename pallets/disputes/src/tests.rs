@@ -286,6 +286,22 @@ fn a_failed_hand_over_is_retried_next_block() {
 }
 
 #[test]
+fn a_case_whose_order_was_cancelled_is_dropped_with_deposits_returned() {
+	test(|| {
+		propose(0, delivered(5));
+		assert_ok!(dispute(SHIPPER, 0, Report::Lost));
+		propose(0, delivered(5));
+		// Both parties cancel the order meanwhile: no outcome can be handed on.
+		UNKNOWN_ORDERS.with(|u| u.borrow_mut().push(0));
+		run_to_block(1 + WINDOW);
+		assert!(finals().is_empty());
+		assert!(Cases::<Test>::get(0).is_none());
+		assert_eq!(held(SHIPPER), 0);
+		assert!(has_event(Event::CaseDropped { order: 0 }));
+	});
+}
+
+#[test]
 fn a_flood_of_windows_spills_over_and_stays_within_the_hook_weight() {
 	test(|| {
 		let orders = 3 * MAX_TIMERS as u64;

@@ -29,6 +29,9 @@ use sp_runtime::{
 use sp_staking::{EraIndex, SessionIndex};
 
 use super::*;
+
+mod protocol;
+pub use protocol::ProtocolStakes;
 use surety_primitives::{
 	currency::{MILLI_UNIT, SS58_PREFIX},
 	time::{MILLISECS_PER_BLOCK, MINUTES, SLOT_DURATION},

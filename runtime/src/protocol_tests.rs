@@ -1,0 +1,165 @@
+//! The protocol pallets wired together in this runtime: an order from creation to the slash
+//! that compensates its shipper, through the real attestation, disputes and slashing pallets.
+
+use frame_support::{
+	assert_ok,
+	traits::{fungible::Mutate, Hooks, IntegrityTest},
+};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::Perbill;
+use surety_primitives::{
+	currency::UNIT,
+	protocol::Report,
+	time::{DAYS, HOURS, MILLISECS_PER_BLOCK},
+};
+
+use crate::{
+	tests::genesis, AccountId, AllPalletsWithSystem, Attestation, Balances, Disputes, Fulfillment,
+	Runtime, RuntimeOrigin, Slashing, System,
+};
+use sp_genesis_builder::DEV_RUNTIME_PRESET;
+
+const T0: u64 = 1_700_000_000_000;
+const HOUR_MS: u64 = 3_600_000;
+
+fn now_ms() -> u64 {
+	pallet_timestamp::Now::<Runtime>::get()
+}
+
+/// Advances `blocks` blocks, the clock with them, running the protocol pallets' hooks.
+fn advance(blocks: u32) {
+	for _ in 0..blocks {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		pallet_timestamp::Now::<Runtime>::put(now_ms() + MILLISECS_PER_BLOCK);
+		Fulfillment::on_initialize(next);
+		Attestation::on_initialize(next);
+		Disputes::on_initialize(next);
+		Slashing::on_initialize(next);
+	}
+}
+
+fn attester(i: u8) -> AccountId {
+	AccountId::from([i; 32])
+}
+
+#[test]
+fn the_protocol_pallets_pass_their_integrity_checks() {
+	genesis(DEV_RUNTIME_PRESET).execute_with(|| {
+		<AllPalletsWithSystem as IntegrityTest>::integrity_test();
+	});
+}
+
+#[test]
+fn a_late_delivery_is_attested_finalized_settled_and_slashed_to_the_shipper() {
+	genesis(DEV_RUNTIME_PRESET).execute_with(|| {
+		System::set_block_number(1);
+		pallet_timestamp::Now::<Runtime>::put(T0);
+		let shipper = Sr25519Keyring::Alice.to_account_id();
+		let carrier = Sr25519Keyring::Bob.to_account_id();
+		assert_ok!(Fulfillment::register_carrier(
+			RuntimeOrigin::signed(carrier.clone()),
+			10_000 * UNIT
+		));
+		for i in 1..=8 {
+			Balances::set_balance(&attester(i), 1_000 * UNIT);
+			assert_ok!(Attestation::register_attester(
+				RuntimeOrigin::signed(attester(i)),
+				500 * UNIT
+			));
+		}
+
+		let order = pallet_fulfillment::NextOrderId::<Runtime>::get();
+		let terms = pallet_fulfillment::OrderTerms {
+			value: 1_000 * UNIT,
+			payment: 50 * UNIT,
+			carrier: None,
+			accept_by: 100,
+			deliver_by: T0 + HOUR_MS,
+			grace: 600_000,
+			temperature: None,
+			reference: None,
+		};
+		assert_ok!(Fulfillment::create_order(RuntimeOrigin::signed(shipper.clone()), terms));
+		assert_ok!(Fulfillment::accept_order(RuntimeOrigin::signed(carrier.clone()), order));
+		let members: Vec<AccountId> = pallet_attestation::Committees::<Runtime>::get(order)
+			.expect("drawn on accept")
+			.members
+			.into_iter()
+			.map(|m| m.who)
+			.collect();
+		assert_eq!(members.len(), 5);
+		assert!(!members.contains(&shipper) && !members.contains(&carrier));
+
+		// Delivered three hours past the deadline and grace: a lateness fault.
+		let late = Report::Delivered {
+			at: T0 + HOUR_MS + 600_000 + 3 * HOUR_MS,
+			max_excursion_centi_c_minutes: 0,
+			damage: Perbill::zero(),
+		};
+		for member in &members {
+			if pallet_attestation::Committees::<Runtime>::get(order)
+				.is_some_and(|c| c.status != pallet_attestation::RoundStatus::Collecting)
+			{
+				break;
+			}
+			assert_ok!(Attestation::attest(
+				RuntimeOrigin::signed(member.clone()),
+				order,
+				late,
+				Default::default()
+			));
+		}
+		assert!(pallet_disputes::Cases::<Runtime>::contains_key(order));
+
+		// Nothing settles while the window is open.
+		advance(2 * HOURS - 1);
+		assert!(pallet_fulfillment::Orders::<Runtime>::contains_key(order));
+		advance(1);
+		let record = pallet_fulfillment::OrderRecords::<Runtime>::get(order).expect("settled");
+		assert_eq!(record.end, pallet_fulfillment::OrderEnd::DeliveredWithFault);
+		assert!(record.slash_scheduled > 0);
+		assert!(!pallet_attestation::Committees::<Runtime>::contains_key(order));
+
+		// The slash stays pending for a day, then compensates the shipper first.
+		let before = Balances::free_balance(&shipper);
+		advance(DAYS);
+		let compensation = Balances::free_balance(&shipper) - before;
+		assert!(compensation > 0, "the shipper is paid from the slash");
+		assert!(compensation <= record.slash_scheduled);
+		let ledger = pallet_fulfillment::Carriers::<Runtime>::get(&carrier).expect("registered");
+		assert_eq!(ledger.stake.total, 10_000 * UNIT - record.slash_scheduled);
+		assert_eq!(ledger.stake.reserved, 0);
+	});
+}
+
+#[test]
+fn every_protocol_hook_at_its_per_block_bound_fits_in_half_a_block() {
+	use crate::configs::RuntimeBlockWeights;
+	use frame_support::traits::Get;
+	use pallet_attestation::WeightInfo as _;
+	use pallet_disputes::WeightInfo as _;
+	use pallet_fulfillment::WeightInfo as _;
+	use pallet_slashing::WeightInfo as _;
+
+	type F = <Runtime as pallet_fulfillment::Config>::WeightInfo;
+	type A = <Runtime as pallet_attestation::Config>::WeightInfo;
+	type D = <Runtime as pallet_disputes::Config>::WeightInfo;
+	type S = <Runtime as pallet_slashing::Config>::WeightInfo;
+	let hooks = [
+		F::on_initialize(<Runtime as pallet_fulfillment::Config>::MaxExpiriesPerBlock::get()),
+		A::on_initialize(<Runtime as pallet_attestation::Config>::MaxDeadlinesPerBlock::get()),
+		D::on_initialize(<Runtime as pallet_disputes::Config>::MaxTimersPerBlock::get()),
+		S::on_initialize(<Runtime as pallet_slashing::Config>::MaxSlashesPerBlock::get()),
+	];
+	let total = hooks.iter().fold(frame_support::weights::Weight::zero(), |a, w| a + *w);
+	let block = RuntimeBlockWeights::get().max_block;
+	// Every timer of every pallet due in the same block still leaves half the block to
+	// transactions.
+	assert!(
+		total.ref_time() <= block.ref_time() / 2,
+		"hooks at their bounds weigh {} of a block's {}",
+		total.ref_time(),
+		block.ref_time()
+	);
+}
