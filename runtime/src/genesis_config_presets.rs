@@ -4,12 +4,18 @@
 //! - `local_testnet`: Alice, Bob, Charlie and Dave are bonded validators with session keys,
 //!   the network the zombienet tests start.
 //!
+//! Both register the protocol's first participants, so an order can be tried at once: Bob and
+//! Charlie are carriers ([`CARRIER_STAKE`]); Dave, Eve, Ferdie, One, Two, `//Eve//stash` and
+//! `//Ferdie//stash` are attesters ([`ATTESTER_STAKE`]), enough for a first committee and a
+//! fresh escalated one. Alice (sudo) is free to ship.
+//!
 //! Validator keys follow the convention of `--alice` and of zombienet: BABE is the sr25519
 //! key of `//Name`, GRANDPA the ed25519 key of `//Name`, and the stash is `//Name//stash`.
 
 use crate::{
-	configs::TreasuryAccount, AccountId, BabeConfig, Balance, BalancesConfig, RuntimeGenesisConfig,
-	SessionConfig, SessionKeys, StakingConfig, SudoConfig, BABE_GENESIS_EPOCH_CONFIG,
+	configs::TreasuryAccount, AccountId, AttestationConfig, BabeConfig, Balance, BalancesConfig,
+	FulfillmentConfig, RuntimeGenesisConfig, SessionConfig, SessionKeys, StakingConfig, SudoConfig,
+	BABE_GENESIS_EPOCH_CONFIG,
 };
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
@@ -23,6 +29,32 @@ use surety_primitives::currency::UNIT;
 pub const ENDOWMENT: Balance = 1_000_000 * UNIT;
 /// What each genesis validator bonds.
 pub const VALIDATOR_BOND: Balance = 100_000 * UNIT;
+
+/// What each genesis carrier stakes.
+pub const CARRIER_STAKE: Balance = 10_000 * UNIT;
+/// What each genesis attester stakes.
+pub const ATTESTER_STAKE: Balance = 1_000 * UNIT;
+
+/// The genesis carriers.
+pub fn genesis_carriers() -> Vec<AccountId> {
+	[Sr25519Keyring::Bob, Sr25519Keyring::Charlie].iter().map(|k| k.to_account_id()).collect()
+}
+
+/// The genesis attesters.
+pub fn genesis_attesters() -> Vec<AccountId> {
+	[
+		Sr25519Keyring::Dave,
+		Sr25519Keyring::Eve,
+		Sr25519Keyring::Ferdie,
+		Sr25519Keyring::One,
+		Sr25519Keyring::Two,
+		Sr25519Keyring::EveStash,
+		Sr25519Keyring::FerdieStash,
+	]
+	.iter()
+	.map(|k| k.to_account_id())
+	.collect()
+}
 
 /// A genesis validator: its stash account and the session keys it runs with.
 struct Validator {
@@ -72,6 +104,18 @@ fn genesis(validators: Vec<Validator>, root: AccountId, min_validators: u32) -> 
 			min_nominator_bond: 10 * UNIT,
 		},
 		sudo: SudoConfig { key: Some(root) },
+		fulfillment: FulfillmentConfig {
+			carriers: genesis_carriers()
+				.into_iter()
+				.map(|c| (c, CARRIER_STAKE))
+				.collect::<Vec<_>>(),
+		},
+		attestation: AttestationConfig {
+			attesters: genesis_attesters()
+				.into_iter()
+				.map(|a| (a, ATTESTER_STAKE))
+				.collect::<Vec<_>>(),
+		},
 	})
 }
 

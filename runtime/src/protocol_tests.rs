@@ -3,15 +3,11 @@
 
 use frame_support::{
 	assert_ok,
-	traits::{fungible::Mutate, Hooks, IntegrityTest},
+	traits::{fungible::Mutate, Get, Hooks, IntegrityTest},
 };
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::Perbill;
-use surety_primitives::{
-	currency::UNIT,
-	protocol::Report,
-	time::{DAYS, HOURS, MILLISECS_PER_BLOCK},
-};
+use surety_primitives::{currency::UNIT, protocol::Report, time::MILLISECS_PER_BLOCK};
 
 use crate::{
 	tests::genesis, AccountId, AllPalletsWithSystem, Attestation, Balances, Disputes, Fulfillment,
@@ -57,10 +53,8 @@ fn a_late_delivery_is_attested_finalized_settled_and_slashed_to_the_shipper() {
 		pallet_timestamp::Now::<Runtime>::put(T0);
 		let shipper = Sr25519Keyring::Alice.to_account_id();
 		let carrier = Sr25519Keyring::Bob.to_account_id();
-		assert_ok!(Fulfillment::register_carrier(
-			RuntimeOrigin::signed(carrier.clone()),
-			10_000 * UNIT
-		));
+		// Bob is a carrier from genesis.
+		assert!(pallet_fulfillment::Carriers::<Runtime>::contains_key(&carrier));
 		for i in 1..=8 {
 			Balances::set_balance(&attester(i), 1_000 * UNIT);
 			assert_ok!(Attestation::register_attester(
@@ -88,7 +82,10 @@ fn a_late_delivery_is_attested_finalized_settled_and_slashed_to_the_shipper() {
 			.into_iter()
 			.map(|m| m.who)
 			.collect();
-		assert_eq!(members.len(), 5);
+		assert_eq!(
+			members.len() as u32,
+			<<Runtime as pallet_attestation::Config>::CommitteeSize as Get<u32>>::get()
+		);
 		assert!(!members.contains(&shipper) && !members.contains(&carrier));
 
 		// Delivered three hours past the deadline and grace: a lateness fault.
@@ -113,7 +110,8 @@ fn a_late_delivery_is_attested_finalized_settled_and_slashed_to_the_shipper() {
 		assert!(pallet_disputes::Cases::<Runtime>::contains_key(order));
 
 		// Nothing settles while the window is open.
-		advance(2 * HOURS - 1);
+		let window: u32 = <Runtime as pallet_disputes::Config>::DisputeWindow::get();
+		advance(window - 1);
 		assert!(pallet_fulfillment::Orders::<Runtime>::contains_key(order));
 		advance(1);
 		let record = pallet_fulfillment::OrderRecords::<Runtime>::get(order).expect("settled");
@@ -121,14 +119,20 @@ fn a_late_delivery_is_attested_finalized_settled_and_slashed_to_the_shipper() {
 		assert!(record.slash_scheduled > 0);
 		assert!(!pallet_attestation::Committees::<Runtime>::contains_key(order));
 
-		// The slash stays pending for a day, then compensates the shipper first.
+		// The slash stays pending for the defer period, then compensates the shipper first.
 		let before = Balances::free_balance(&shipper);
-		advance(DAYS);
+		let defer: u32 = <Runtime as pallet_slashing::Config>::SlashDeferPeriod::get();
+		advance(defer - 1);
+		assert_eq!(Balances::free_balance(&shipper), before, "nothing is paid while pending");
+		advance(1);
 		let compensation = Balances::free_balance(&shipper) - before;
 		assert!(compensation > 0, "the shipper is paid from the slash");
 		assert!(compensation <= record.slash_scheduled);
 		let ledger = pallet_fulfillment::Carriers::<Runtime>::get(&carrier).expect("registered");
-		assert_eq!(ledger.stake.total, 10_000 * UNIT - record.slash_scheduled);
+		assert_eq!(
+			ledger.stake.total,
+			crate::genesis_config_presets::CARRIER_STAKE - record.slash_scheduled
+		);
 		assert_eq!(ledger.stake.reserved, 0);
 	});
 }
@@ -136,7 +140,6 @@ fn a_late_delivery_is_attested_finalized_settled_and_slashed_to_the_shipper() {
 #[test]
 fn every_protocol_hook_at_its_per_block_bound_fits_in_half_a_block() {
 	use crate::configs::RuntimeBlockWeights;
-	use frame_support::traits::Get;
 	use pallet_attestation::WeightInfo as _;
 	use pallet_disputes::WeightInfo as _;
 	use pallet_fulfillment::WeightInfo as _;

@@ -92,3 +92,33 @@ fn genesis_issuance_is_the_sum_of_endowments() {
 		);
 	});
 }
+
+#[test]
+fn both_presets_register_carriers_and_enough_attesters_for_two_rounds() {
+	use frame_support::traits::{fungible::InspectHold, Get};
+	for preset in [DEV_RUNTIME_PRESET, LOCAL_TESTNET_RUNTIME_PRESET] {
+		genesis(preset).execute_with(|| {
+			for carrier in genesis_config_presets::genesis_carriers() {
+				let ledger =
+					pallet_fulfillment::Carriers::<Runtime>::get(&carrier).expect("carrier");
+				assert_eq!(ledger.stake.total, genesis_config_presets::CARRIER_STAKE);
+				assert_eq!(
+					pallet_balances::Pallet::<Runtime>::balance_on_hold(
+						&pallet_fulfillment::HoldReason::CarrierStake.into(),
+						&carrier
+					),
+					genesis_config_presets::CARRIER_STAKE
+				);
+			}
+			let attesters = genesis_config_presets::genesis_attesters();
+			let first: u32 = <Runtime as pallet_attestation::Config>::CommitteeSize::get();
+			let escalated: u32 =
+				<Runtime as pallet_attestation::Config>::EscalationCommitteeSize::get();
+			assert!(attesters.len() as u32 >= first + escalated, "a fresh escalated round fits");
+			assert_eq!(pallet_attestation::Candidates::<Runtime>::get().len(), attesters.len());
+			for attester in attesters {
+				assert!(pallet_attestation::Attesters::<Runtime>::contains_key(&attester));
+			}
+		});
+	}
+}

@@ -38,9 +38,11 @@ fn stake<T: Config>() -> BalanceOf<T> {
 	T::MinAttesterStake::get().saturating_mul(100u32.into())
 }
 
-/// Registers `n` attesters.
+/// Registers attesters until `n` can be drawn (counting any the chain started with); returns
+/// the ones it registered.
 fn attesters<T: Config>(n: u32) -> Vec<T::AccountId> {
-	(0..n)
+	let existing = Candidates::<T>::decode_len().unwrap_or(0) as u32;
+	(existing..n)
 		.map(|i| {
 			let who = funded::<T>("attester", i);
 			Pallet::<T>::do_register(who.clone(), stake::<T>()).expect("funded, room");

@@ -314,6 +314,25 @@ pub mod pallet {
 		Defensive,
 	}
 
+	/// Attesters registered at genesis, so a new chain can draw committees at once.
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Each attester and the stake it registers with (taken from its genesis balance).
+		pub attesters: alloc::vec::Vec<(T::AccountId, BalanceOf<T>)>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for (attester, stake) in &self.attesters {
+				// A genesis that cannot be built must not start a chain.
+				Pallet::<T>::do_register(attester.clone(), *stake)
+					.expect("a genesis attester is funded, registered once, above the minimum");
+			}
+		}
+	}
+
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {

@@ -621,3 +621,26 @@ fn the_hook_weight_does_not_depend_on_open_committees() {
 	assert_eq!(weight_with(2), weight_with(20));
 	assert_eq!(weight_with(20), <MockWeights as crate::WeightInfo>::on_initialize(1));
 }
+
+#[test]
+fn genesis_registers_attesters_as_candidates() {
+	use sp_runtime::BuildStorage;
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> {
+		balances: vec![(attester(0), INITIAL), (attester(1), INITIAL)],
+		..Default::default()
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	crate::GenesisConfig::<Test> {
+		attesters: vec![(attester(0), MIN_STAKE), (attester(1), 2 * MIN_STAKE)],
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	sp_io::TestExternalities::new(storage).execute_with(|| {
+		assert_eq!(held(attester(1)), 2 * MIN_STAKE);
+		assert_eq!(crate::Candidates::<Test>::get().len(), 2);
+		assert_eq!(Attestation::total_stake(StakeKind::Attester), 3 * MIN_STAKE);
+		Attestation::do_try_state().expect("invariants hold from genesis");
+	});
+}

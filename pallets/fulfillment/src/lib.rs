@@ -298,6 +298,25 @@ pub mod pallet {
 		Defensive,
 	}
 
+	/// Carriers registered at genesis, so a new chain can take orders at once.
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Each carrier and the stake it registers with (taken from its genesis balance).
+		pub carriers: alloc::vec::Vec<(T::AccountId, BalanceOf<T>)>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			for (carrier, stake) in &self.carriers {
+				// A genesis that cannot be built must not start a chain.
+				Pallet::<T>::do_register_carrier(carrier.clone(), *stake)
+					.expect("a genesis carrier is funded, registered once, above the minimum");
+			}
+		}
+	}
+
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {

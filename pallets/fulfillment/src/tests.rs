@@ -810,3 +810,20 @@ fn token_errors_are_not_leaked_for_short_balances() {
 		assert_eq!(result, Err(Error::<Test>::InsufficientBalance.into()));
 	});
 }
+
+#[test]
+fn genesis_registers_carriers_on_hold() {
+	use sp_runtime::BuildStorage;
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_balances::GenesisConfig::<Test> { balances: vec![(BOB, INITIAL)], ..Default::default() }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	crate::GenesisConfig::<Test> { carriers: vec![(BOB, 5 * MIN_STAKE)] }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	sp_io::TestExternalities::new(storage).execute_with(|| {
+		assert_eq!(ledger(BOB).stake.total, 5 * MIN_STAKE);
+		assert_eq!(staked(BOB), 5 * MIN_STAKE);
+		Fulfillment::do_try_state().expect("invariants hold from genesis");
+	});
+}

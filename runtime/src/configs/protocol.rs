@@ -3,8 +3,11 @@
 //!
 //! An order flows: fulfillment (accept) → attestation (committee, quorum) → disputes (window,
 //! rounds, arbitration) → fulfillment (settle) and attestation (judge) → slashing (pending,
-//! vetoable, then applied and distributed). Test-network and production values are noted where
-//! they differ.
+//! vetoable, then applied and distributed).
+//!
+//! The periods are test-network values, short enough that a whole order lifecycle, its dispute
+//! window and its slash's defer period fit in a few minutes; the value a production chain would
+//! use is noted beside each.
 
 use frame_support::{
 	parameter_types,
@@ -16,13 +19,16 @@ use sp_runtime::{FixedU128, Perbill};
 use surety_primitives::{
 	currency::UNIT,
 	protocol::{SlashableStake, StakeKind},
-	time::{DAYS, HOURS, MILLISECS_PER_BLOCK},
+	time::{DAYS, MILLISECS_PER_BLOCK, MINUTES},
 };
 
 use super::*;
 
-const HOUR_MS: u64 = 3_600_000;
+const MINUTE_MS: u64 = 60_000;
+const HOUR_MS: u64 = 60 * MINUTE_MS;
 const DAY_MS: u64 = 24 * HOUR_MS;
+/// One block, for periods counted in blocks.
+const BLOCK: BlockNumber = 1;
 
 /// The hold of each kind of slashable stake belongs to one pallet; the slashing pallet reaches
 /// each through this.
@@ -82,7 +88,8 @@ impl pallet_fulfillment::Config for Runtime {
 	type Attestation = Attestation;
 	type Slasher = Slashing;
 	type MinCarrierStake = ConstU128<{ 1_000 * UNIT }>;
-	type UnbondingPeriod = ConstU32<{ 7 * DAYS }>;
+	// Production: 7 days or more.
+	type UnbondingPeriod = ConstU32<{ 5 * MINUTES }>;
 	type MaxUnbondingChunks = ConstU32<8>;
 	type AttestationFee = ConstU128<{ UNIT }>;
 	type MinPayment = ConstU128<{ UNIT }>;
@@ -113,9 +120,10 @@ parameter_types! {
 	pub const SilenceFraction: Perbill = Perbill::from_percent(5);
 }
 
-/// Members of a first committee, and of each escalated round.
-const COMMITTEE_SIZE: u32 = 5;
-const ESCALATION_COMMITTEE_SIZE: u32 = 9;
+/// Members of a first committee, and of each escalated round. Test networks: 3 and 4, so the 7
+/// genesis attesters can fill both rounds. Production: 5 and 9 or more.
+const COMMITTEE_SIZE: u32 = 3;
+const ESCALATION_COMMITTEE_SIZE: u32 = 4;
 /// Committee rounds, then arbitration.
 const MAX_ROUNDS: u32 = 3;
 
@@ -129,7 +137,8 @@ impl pallet_attestation::Config for Runtime {
 	type PalletId = AttestationPalletId;
 	type MinAttesterStake = ConstU128<{ 100 * UNIT }>;
 	type SeatBond = ConstU128<{ 10 * UNIT }>;
-	type UnbondingPeriod = ConstU32<{ 7 * DAYS }>;
+	// Production: 7 days or more.
+	type UnbondingPeriod = ConstU32<{ 5 * MINUTES }>;
 	type MaxUnbondingChunks = ConstU32<8>;
 	type MaxAttesters = ConstU32<256>;
 	type CommitteeSize = ConstU32<COMMITTEE_SIZE>;
@@ -137,7 +146,8 @@ impl pallet_attestation::Config for Runtime {
 	type MaxCommitteeMembers =
 		ConstU32<{ COMMITTEE_SIZE + (MAX_ROUNDS - 2) * ESCALATION_COMMITTEE_SIZE }>;
 	type QuorumThreshold = QuorumThreshold;
-	type ResponseWindow = ConstU64<{ HOUR_MS }>;
+	// Production: an hour or more.
+	type ResponseWindow = ConstU64<{ MINUTE_MS }>;
 	type MillisPerBlock = ConstU64<MILLISECS_PER_BLOCK>;
 	type MaxDeadlinesPerBlock = ConstU32<32>;
 	type Tolerance = Tolerance;
@@ -164,9 +174,10 @@ impl pallet_disputes::Config for Runtime {
 	type Slasher = Slashing;
 	// Test networks: Root (sudo). Production: a council or a referenda track.
 	type ArbitrationOrigin = EnsureRoot<AccountId>;
-	// Test networks: 2 hours. Production: 1 to 3 days.
-	type DisputeWindow = ConstU32<{ 2 * HOURS }>;
-	type ArbitrationPeriod = ConstU32<{ 7 * DAYS }>;
+	// Production: 1 to 3 days.
+	type DisputeWindow = ConstU32<{ 10 * BLOCK }>;
+	// Production: 7 days.
+	type ArbitrationPeriod = ConstU32<{ 5 * MINUTES }>;
 	type MinDisputeDeposit = ConstU128<{ 10 * UNIT }>;
 	type DisputeDepositRatio = DisputeDepositRatio;
 	type MaxRounds = ConstU32<MAX_ROUNDS>;
@@ -201,8 +212,8 @@ impl pallet_slashing::Config for Runtime {
 	type MaxFaultFraction = MaxFaultFraction;
 	type CorrelationWindow = ConstU32<{ 7 * DAYS }>;
 	type CorrelationFactor = ConstU32<3>;
-	// Test networks: 1 day. Production: long enough for governance to veto (e.g. 7 days).
-	type SlashDeferPeriod = ConstU32<{ DAYS }>;
+	// Production: long enough for governance to veto, e.g. 7 days.
+	type SlashDeferPeriod = ConstU32<{ 10 * BLOCK }>;
 	type ReporterShare = ReporterShare;
 	type MaxSlashesPerBlock = ConstU32<32>;
 	type MaxQueueSpill = ConstU32<16>;
