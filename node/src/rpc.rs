@@ -1,4 +1,5 @@
-//! The node's RPC methods beyond the standard set: account nonces and fee estimates.
+//! The node's RPC methods beyond the standard set: account nonces, fee estimates, BABE epoch
+//! authorship and the protocol's `surety_*` methods.
 
 use std::sync::Arc;
 
@@ -7,7 +8,7 @@ use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
 use sp_block_builder::BlockBuilder;
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
-use surety_runtime::{opaque::Block, AccountId, Balance, Nonce};
+use surety_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Nonce};
 
 /// What the BABE RPC needs.
 pub struct BabeDeps {
@@ -45,6 +46,7 @@ where
 	C::Api: pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>,
 	C::Api: BlockBuilder<Block>,
 	C::Api: sp_consensus_babe::BabeApi<Block>,
+	C::Api: surety_primitives::api::SuretyApi<Block, AccountId, Balance, BlockNumber>,
 	P: TransactionPool + 'static,
 	SC: sp_consensus::SelectChain<Block> + 'static,
 {
@@ -57,6 +59,7 @@ where
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(crate::surety_rpc::module(client.clone())?)?;
 	module.merge(Babe::new(client, babe.worker_handle, babe.keystore, select_chain).into_rpc())?;
 	Ok(module)
 }

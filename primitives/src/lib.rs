@@ -5,6 +5,9 @@
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
+extern crate alloc;
+
+pub mod api;
 pub mod protocol;
 pub mod queue;
 pub mod stake;

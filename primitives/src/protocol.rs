@@ -42,6 +42,32 @@ pub enum Report {
 	Lost,
 }
 
+/// How an order ended.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	TypeInfo,
+	MaxEncodedLen,
+)]
+pub enum OrderEnd {
+	/// Delivered within the deadline and grace, in band, undamaged.
+	DeliveredOnTime,
+	/// Delivered with a fault: late, out of band or damaged.
+	DeliveredWithFault,
+	/// Not delivered.
+	Lost,
+	/// Cancelled while open, or by both parties after bonding.
+	Cancelled,
+	/// No carrier accepted before `accept_by`.
+	Expired,
+}
+
 /// How bad a carrier's fault was: the inputs of the slashing model (protocol §5).
 #[derive(
 	Encode,

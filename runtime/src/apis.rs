@@ -17,9 +17,9 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use super::{
-	configs::EpochDuration, AccountId, Babe, Balance, Block, Executive, Grandpa, Historical,
-	InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System,
-	TransactionPayment, BABE_GENESIS_EPOCH_CONFIG, VERSION,
+	configs::EpochDuration, AccountId, Babe, Balance, Block, BlockNumber, Executive, Grandpa,
+	Historical, InherentDataExt, Nonce, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys,
+	System, TransactionPayment, BABE_GENESIS_EPOCH_CONFIG, VERSION,
 };
 
 impl_runtime_apis! {
@@ -180,6 +180,36 @@ impl_runtime_apis! {
 
 		fn decode_session_keys(encoded: Vec<u8>) -> Option<Vec<(Vec<u8>, KeyTypeId)>> {
 			SessionKeys::decode_into_raw_public_keys(&encoded)
+		}
+	}
+
+	impl surety_primitives::api::SuretyApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn quote_bond(value: Balance, carrier: AccountId) -> Balance {
+			crate::surety_api::quote_bond(value, carrier)
+		}
+
+		fn order(
+			order: surety_primitives::protocol::OrderId,
+		) -> Option<surety_primitives::api::OrderView<AccountId, Balance, BlockNumber>> {
+			crate::surety_api::order(order)
+		}
+
+		fn carrier(who: AccountId) -> Option<surety_primitives::api::CarrierProfile<Balance>> {
+			crate::surety_api::carrier(who)
+		}
+
+		fn attester(who: AccountId) -> Option<surety_primitives::api::AttesterProfile<Balance>> {
+			crate::surety_api::attester(who)
+		}
+
+		fn pending_slashes(
+			who: AccountId,
+		) -> Vec<surety_primitives::api::PendingSlashView<Balance, BlockNumber>> {
+			crate::surety_api::pending_slashes(who)
+		}
+
+		fn security_leverage() -> surety_primitives::api::SecurityLeverage<Balance> {
+			crate::surety_api::security_leverage()
 		}
 	}
 

@@ -23,6 +23,7 @@ pub mod configs;
 pub mod genesis_config_presets;
 #[cfg(test)]
 mod protocol_tests;
+pub mod surety_api;
 #[cfg(test)]
 mod tests;
 pub mod weights;

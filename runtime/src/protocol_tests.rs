@@ -7,11 +7,13 @@ use frame_support::{
 };
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::Perbill;
-use surety_primitives::{currency::UNIT, protocol::Report, time::MILLISECS_PER_BLOCK};
+use surety_primitives::{
+	api::OrderStage, currency::UNIT, protocol::Report, time::MILLISECS_PER_BLOCK,
+};
 
 use crate::{
-	tests::genesis, AccountId, AllPalletsWithSystem, Attestation, Balances, Disputes, Fulfillment,
-	Runtime, RuntimeOrigin, Slashing, System,
+	surety_api as api, tests::genesis, AccountId, AllPalletsWithSystem, Attestation, Balances,
+	Disputes, Fulfillment, Runtime, RuntimeOrigin, Slashing, System,
 };
 use sp_genesis_builder::DEV_RUNTIME_PRESET;
 
@@ -74,8 +76,16 @@ fn a_late_delivery_is_attested_finalized_settled_and_slashed_to_the_shipper() {
 			temperature: None,
 			reference: None,
 		};
+		let quote = api::quote_bond(1_000 * UNIT, carrier.clone());
 		assert_ok!(Fulfillment::create_order(RuntimeOrigin::signed(shipper.clone()), terms));
+		assert_eq!(api::order(order).unwrap().stage, OrderStage::Open { accept_by: 100 });
 		assert_ok!(Fulfillment::accept_order(RuntimeOrigin::signed(carrier.clone()), order));
+		// The quote was the bond.
+		let view = api::order(order).unwrap();
+		assert_eq!((view.bond, view.stage), (quote, OrderStage::Attesting { round: 1 }));
+		let profile = api::carrier(carrier.clone()).unwrap();
+		assert_eq!((profile.stake.allocated, profile.open_orders), (quote, 1));
+		assert_eq!(api::security_leverage().open_value, 1_000 * UNIT);
 		let members: Vec<AccountId> = pallet_attestation::Committees::<Runtime>::get(order)
 			.expect("drawn on accept")
 			.members
@@ -107,7 +117,11 @@ fn a_late_delivery_is_attested_finalized_settled_and_slashed_to_the_shipper() {
 				Default::default()
 			));
 		}
-		assert!(pallet_disputes::Cases::<Runtime>::contains_key(order));
+		assert!(matches!(
+			api::order(order).unwrap().stage,
+			OrderStage::DisputeWindow { outcome, .. } if outcome == late
+		));
+		assert_eq!(api::attester(members[0].clone()).unwrap().seats, 1);
 
 		// Nothing settles while the window is open.
 		let window: u32 = <Runtime as pallet_disputes::Config>::DisputeWindow::get();
@@ -118,6 +132,15 @@ fn a_late_delivery_is_attested_finalized_settled_and_slashed_to_the_shipper() {
 		assert_eq!(record.end, pallet_fulfillment::OrderEnd::DeliveredWithFault);
 		assert!(record.slash_scheduled > 0);
 		assert!(!pallet_attestation::Committees::<Runtime>::contains_key(order));
+		assert!(matches!(
+			api::order(order).unwrap().stage,
+			OrderStage::Ended { end: pallet_fulfillment::OrderEnd::DeliveredWithFault, .. }
+		));
+		let pending = api::pending_slashes(carrier.clone());
+		assert_eq!(pending.len(), 1);
+		assert_eq!((pending[0].order, pending[0].amount), (order, record.slash_scheduled));
+		assert_eq!(api::carrier(carrier.clone()).unwrap().stake.reserved, record.slash_scheduled);
+		assert_eq!(api::attester(members[0].clone()).unwrap().judged, 1);
 
 		// The slash stays pending for the defer period, then compensates the shipper first.
 		let before = Balances::free_balance(&shipper);
@@ -134,6 +157,7 @@ fn a_late_delivery_is_attested_finalized_settled_and_slashed_to_the_shipper() {
 			crate::genesis_config_presets::CARRIER_STAKE - record.slash_scheduled
 		);
 		assert_eq!(ledger.stake.reserved, 0);
+		assert!(api::pending_slashes(carrier).is_empty());
 	});
 }
 

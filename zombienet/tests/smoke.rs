@@ -1,10 +1,15 @@
 //! Smoke test of the 4-validator local network: every node up, blocks produced and
 //! finalized, the nodes connected to each other, no panics, and a balance transfer
-//! submitted over RPC finalized with its event.
+//! submitted over RPC finalized with its event, and the `surety_*` RPC answering from the
+//! genesis carriers.
 
 use std::time::{Duration, Instant};
 
-use subxt::{dynamic::Value, ext::scale_value::At, OnlineClient, PolkadotConfig};
+use subxt::{
+	dynamic::Value,
+	ext::{scale_value::At, subxt_rpcs::rpc_params},
+	OnlineClient, PolkadotConfig,
+};
 use surety_zombienet_tests::{
 	best_and_finalized, panic_lines, rpc, spawn_local_network, subxt, subxt_signer, wait_until,
 	VALIDATORS,
@@ -15,6 +20,8 @@ const MIN_BEST: u64 = 10;
 const MIN_FINALIZED: u64 = 8;
 /// Each node must see the three others.
 const MIN_PEERS: u64 = 3;
+/// What each genesis carrier stakes (10,000 SURE), as the RPC writes balances.
+const CARRIER_STAKE: &str = "10000000000000000";
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "spawns a 4-validator network: run by scripts/test.sh"]
@@ -99,6 +106,28 @@ async fn four_validators_produce_finalize_and_transfer() -> anyhow::Result<()> {
 	})
 	.await?;
 	println!("transfer finalized after {:.1?}", started.elapsed());
+
+	// The protocol's RPC, on another node: Bob and Charlie are carriers from genesis.
+	let raw = network.get_node("charlie")?.rpc().await?;
+	let bob = subxt_signer::sr25519::dev::bob().public_key().to_account_id().to_string();
+	let profile: serde_json::Value =
+		raw.request("surety_carrier", rpc_params![bob.clone()]).await?;
+	assert_eq!(profile["stake"]["total"], CARRIER_STAKE, "Bob's stake: {profile}");
+	assert_eq!(profile["openOrders"], 0);
+	let quote: String =
+		raw.request("surety_quoteBond", rpc_params!["1000000000000000", bob.clone()]).await?;
+	assert!(quote.parse::<u128>()? > 0, "a bond quote: {quote}");
+	let leverage: serde_json::Value = raw.request("surety_securityLeverage", rpc_params![]).await?;
+	assert_eq!(leverage["carrierStake"], "20000000000000000", "{leverage}");
+	let nobody: serde_json::Value = raw.request("surety_order", rpc_params![12_345]).await?;
+	assert!(nobody.is_null());
+	// Bad parameters are JSON-RPC errors, and the node carries on.
+	let bad =
+		raw.request::<serde_json::Value>("surety_carrier", rpc_params!["not-an-account"]).await;
+	assert!(bad.is_err(), "an invalid account is refused");
+	let bad = raw.request::<serde_json::Value>("surety_quoteBond", rpc_params!["-1", bob]).await;
+	assert!(bad.is_err(), "a negative balance is refused");
+	println!("surety_* RPC answered after {:.1?}", started.elapsed());
 
 	for name in VALIDATORS {
 		let panics = panic_lines(network.get_node(name)?).await?;

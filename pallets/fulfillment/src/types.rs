@@ -116,31 +116,7 @@ impl<AccountId, Balance: Saturating + Copy, BlockNumber> Order<AccountId, Balanc
 	}
 }
 
-/// How an order ended.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-	TypeInfo,
-	MaxEncodedLen,
-)]
-pub enum OrderEnd {
-	/// Delivered within the deadline and grace, in band, undamaged.
-	DeliveredOnTime,
-	/// Delivered with a fault: late, out of band or damaged.
-	DeliveredWithFault,
-	/// Not delivered.
-	Lost,
-	/// Cancelled while open, or by both parties after bonding.
-	Cancelled,
-	/// No carrier accepted before `accept_by`.
-	Expired,
-}
+pub use surety_primitives::protocol::OrderEnd;
 
 /// What remains of an ended order: its outcome and the money it moved.
 #[derive(
