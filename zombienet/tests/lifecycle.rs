@@ -236,7 +236,6 @@ async fn a_late_delivery_is_slashed_after_the_defer_period_to_the_shipper() -> a
 		let raw = raw.clone();
 		let bob = bob.clone();
 		let client = client.clone();
-		let free = free.clone();
 		async move {
 			let pending: serde_json::Value =
 				raw.request("surety_pendingSlashes", rpc_params![bob]).await?;
