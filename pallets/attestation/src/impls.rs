@@ -162,15 +162,19 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// Applies `change` to `who`'s ledger and keeps its candidate entry in step. For internal
-	/// bookkeeping that cannot fail for a registered attester.
-	fn update_attester(who: &T::AccountId, change: impl FnOnce(&mut AttesterInfo<T>)) {
+	/// Applies `change` to `who`'s ledger and keeps its candidate entry in step; returns what
+	/// `change` returns, or `None` for an unregistered account. For internal bookkeeping that
+	/// cannot fail for a registered attester.
+	fn update_attester<R>(
+		who: &T::AccountId,
+		change: impl FnOnce(&mut AttesterInfo<T>) -> R,
+	) -> Option<R> {
 		let Some(mut info) = Attesters::<T>::get(who) else {
-			defensive!("a committee member is not registered");
-			return;
+			defensive!("an attester with duties or a hold has no ledger");
+			return None;
 		};
 		let active_before = info.stake.active();
-		change(&mut info);
+		let result = change(&mut info);
 		let active_after = info.stake.active();
 		TotalActiveStake::<T>::mutate(|t| {
 			*t = t.saturating_sub(active_before).saturating_add(active_after)
@@ -179,6 +183,7 @@ impl<T: Config> Pallet<T> {
 		// attester could be missing from a full list, which `sync_candidate` never allows.
 		let _ = Self::sync_candidate(who, &info).defensive();
 		Attesters::<T>::insert(who, info);
+		Some(result)
 	}
 
 	// ---- Draw ----
@@ -529,7 +534,7 @@ impl<T: Config> Pallet<T> {
 		};
 		let outcome = if verdict == Verdict::Agreed { Perbill::one() } else { Perbill::zero() };
 		let alpha = T::ReputationSmoothing::get();
-		Self::update_attester(&member.who, |info| {
+		let score = Self::update_attester(&member.who, |info| {
 			info.stake.allocated = info.stake.allocated.defensive_saturating_sub(seat);
 			info.stake.reserved.saturating_accrue(slashed);
 			info.seats = info.seats.defensive_saturating_sub(1);
@@ -538,12 +543,10 @@ impl<T: Config> Pallet<T> {
 				info.faults.saturating_inc();
 			}
 			info.score = updated_score(info.score, outcome, alpha);
+			info.score
 		});
-		if let Some(info) = Attesters::<T>::get(&member.who) {
-			Self::deposit_event(Event::ReputationUpdated {
-				attester: member.who.clone(),
-				score: info.score,
-			});
+		if let Some(score) = score {
+			Self::deposit_event(Event::ReputationUpdated { attester: member.who.clone(), score });
 		}
 		member.verdict = Some(verdict);
 		Ok(slashed)
@@ -788,17 +791,18 @@ impl<T: Config> SlashableStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	type Credit = frame_support::traits::fungible::Credit<T::AccountId, T::Currency>;
 
 	fn slash_reserved(kind: StakeKind, who: &T::AccountId, amount: BalanceOf<T>) -> Self::Credit {
-		if kind != StakeKind::Attester || !Attesters::<T>::contains_key(who) {
+		if kind != StakeKind::Attester {
 			defensive!("attestation only holds attester stake");
 			return Default::default();
 		}
-		let mut credit = Default::default();
-		Self::update_attester(who, |info| {
+		let Some(credit) = Self::update_attester(who, |info| {
 			let requested = info.stake.slashable(amount);
 			let (taken, _missing) = T::Currency::slash(&Self::reason(), who, requested);
 			info.stake.slashed(requested, frame_support::traits::Imbalance::peek(&taken));
-			credit = taken;
-		});
+			taken
+		}) else {
+			return Default::default();
+		};
 		Self::deposit_event(Event::AttesterSlashed {
 			attester: who.clone(),
 			amount: frame_support::traits::Imbalance::peek(&credit),
@@ -807,19 +811,18 @@ impl<T: Config> SlashableStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	}
 
 	fn release_reserved(kind: StakeKind, who: &T::AccountId, amount: BalanceOf<T>) {
-		if kind != StakeKind::Attester || !Attesters::<T>::contains_key(who) {
+		if kind != StakeKind::Attester {
 			defensive!("attestation only holds attester stake");
 			return;
 		}
-		let mut released = Zero::zero();
-		Self::update_attester(who, |info| {
-			released = info.stake.slashable(amount);
+		let released = Self::update_attester(who, |info| {
+			let released = info.stake.slashable(amount);
 			info.stake.reserved.saturating_reduce(released);
+			released
 		});
-		Self::deposit_event(Event::SlashReservationReleased {
-			attester: who.clone(),
-			amount: released,
-		});
+		if let Some(amount) = released {
+			Self::deposit_event(Event::SlashReservationReleased { attester: who.clone(), amount });
+		}
 	}
 
 	fn total_stake(kind: StakeKind) -> BalanceOf<T> {
