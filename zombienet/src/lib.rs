@@ -11,7 +11,13 @@ use std::{
 use anyhow::{anyhow, bail, Context};
 pub use zombienet_sdk::{subxt, subxt_signer};
 use zombienet_sdk::{
-	subxt::{backend::legacy::LegacyRpcMethods, PolkadotConfig},
+	subxt::{
+		backend::legacy::LegacyRpcMethods,
+		dynamic::Value,
+		ext::scale_value::{self, At},
+		utils::{AccountId32, H256},
+		OnlineClient, PolkadotConfig,
+	},
 	LocalFileSystem, Network, NetworkConfig, NetworkConfigExt, NetworkNode,
 };
 
@@ -114,4 +120,38 @@ pub async fn panic_lines(node: &NetworkNode) -> anyhow::Result<Vec<String>> {
 		.filter(|l| l.contains("panicked at") || l.contains("Thread '") && l.contains("panicked"))
 		.map(str::to_owned)
 		.collect())
+}
+
+/// A storage value, decoded, at block `at` (the latest finalized block when `None`).
+pub async fn storage_value(
+	client: &OnlineClient<PolkadotConfig>,
+	pallet: &str,
+	item: &str,
+	keys: Vec<Value>,
+	at: Option<H256>,
+) -> anyhow::Result<Option<scale_value::Value<u32>>> {
+	let storage = match at {
+		Some(hash) => client.storage().at(hash),
+		None => client.storage().at_latest().await?,
+	};
+	Ok(match storage.fetch(&subxt::dynamic::storage(pallet, item, keys)).await? {
+		Some(value) => Some(value.to_value()?),
+		None => None,
+	})
+}
+
+/// `who`'s free balance at block `at` (the latest finalized block when `None`).
+pub async fn free_balance(
+	client: &OnlineClient<PolkadotConfig>,
+	who: &AccountId32,
+	at: Option<H256>,
+) -> anyhow::Result<u128> {
+	let account = storage_value(client, "System", "Account", vec![Value::from_bytes(who)], at)
+		.await?
+		.ok_or_else(|| anyhow!("{who} has no account"))?;
+	account
+		.at("data")
+		.and_then(|d| d.at("free"))
+		.and_then(|f| f.as_u128())
+		.ok_or_else(|| anyhow!("no data.free in {account:?}"))
 }

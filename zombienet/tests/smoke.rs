@@ -11,8 +11,8 @@ use subxt::{
 	OnlineClient, PolkadotConfig,
 };
 use surety_zombienet_tests::{
-	best_and_finalized, panic_lines, rpc, spawn_local_network, subxt, subxt_signer, wait_until,
-	VALIDATORS,
+	best_and_finalized, free_balance, panic_lines, rpc, spawn_local_network, subxt, subxt_signer,
+	wait_until, VALIDATORS,
 };
 
 /// Blocks every node must have imported and finalized.
@@ -57,21 +57,7 @@ async fn four_validators_produce_finalize_and_transfer() -> anyhow::Result<()> {
 	let ferdie = subxt_signer::sr25519::dev::ferdie().public_key().to_account_id();
 	let amount: u128 = 1_234_567_890_000;
 
-	let free_of = |client: OnlineClient<PolkadotConfig>, who: subxt::utils::AccountId32| async move {
-		let storage = client.storage().at_latest().await?;
-		let account = storage
-			.fetch(&subxt::dynamic::storage("System", "Account", vec![Value::from_bytes(who)]))
-			.await?
-			.ok_or_else(|| anyhow::anyhow!("account missing"))?
-			.to_value()?;
-		let free = account
-			.at("data")
-			.and_then(|d| d.at("free"))
-			.and_then(|f| f.as_u128())
-			.ok_or_else(|| anyhow::anyhow!("no data.free in {account:?}"))?;
-		anyhow::Ok(free)
-	};
-	let before = free_of(client.clone(), ferdie.clone()).await?;
+	let before = free_balance(&client, &ferdie, None).await?;
 
 	let transfer = subxt::dynamic::tx(
 		"Balances",
@@ -102,7 +88,7 @@ async fn four_validators_produce_finalize_and_transfer() -> anyhow::Result<()> {
 	wait_until("Ferdie's balance to include the transfer", Duration::from_secs(60), || {
 		let client = client.clone();
 		let ferdie = ferdie.clone();
-		async move { Ok(free_of(client, ferdie).await? == before + amount) }
+		async move { Ok(free_balance(&client, &ferdie, None).await? == before + amount) }
 	})
 	.await?;
 	println!("transfer finalized after {:.1?}", started.elapsed());
