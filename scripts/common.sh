@@ -12,4 +12,6 @@ if [ -f "$SURETY_WASM_ENV" ]; then
 	. "$SURETY_WASM_ENV"
 fi
 export SURETY_NODE_BIN="${SURETY_NODE_BIN:-$CARGO_TARGET_DIR/debug/surety-node}"
+# The `surety` client (docs/shippers.md).
+export SURETY_CLI_BIN="${SURETY_CLI_BIN:-$CARGO_TARGET_DIR/debug/surety}"
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*"; }

@@ -122,3 +122,20 @@ fn both_presets_register_carriers_and_enough_attesters_for_two_rounds() {
 		});
 	}
 }
+
+/// The `surety` client's types are generated at compile time from `cli/metadata/surety.scale`,
+/// which must be this runtime's metadata. `SURETY_BLESS_METADATA=1 cargo test -p
+/// surety-runtime metadata` rewrites it after a runtime change.
+#[test]
+fn the_clients_metadata_is_this_runtimes() {
+	let metadata = Runtime::metadata_at_version(15).expect("metadata v15 is supported");
+	let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../cli/metadata/surety.scale");
+	if std::env::var_os("SURETY_BLESS_METADATA").is_some() {
+		std::fs::write(path, &*metadata).expect("cli/metadata is writable");
+	}
+	let committed = std::fs::read(path).unwrap_or_default();
+	assert!(
+		committed == *metadata,
+		"{path} is not this runtime's metadata: rerun with SURETY_BLESS_METADATA=1"
+	);
+}

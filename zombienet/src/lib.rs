@@ -61,7 +61,7 @@ pub fn export_local_raw_spec(node: &Path) -> anyhow::Result<PathBuf> {
 /// `surety-node` wherever the build put it.
 pub async fn spawn_local_network() -> anyhow::Result<Network<LocalFileSystem>> {
 	let node = node_binary()?;
-	export_local_raw_spec(&node)?;
+	let spec = export_local_raw_spec(&node)?;
 	let bin_dir = node.parent().ok_or_else(|| anyhow!("node binary has no directory"))?;
 	let path = std::env::var_os("PATH").unwrap_or_default();
 	let mut paths = vec![bin_dir.to_path_buf()];
@@ -69,8 +69,12 @@ pub async fn spawn_local_network() -> anyhow::Result<Network<LocalFileSystem>> {
 	// Set before any node process is spawned; the tests set nothing else in the environment.
 	std::env::set_var("PATH", std::env::join_paths(paths)?);
 
-	let toml = manifest_dir().join("local.toml");
-	let config = NetworkConfig::load_from_toml(toml.to_str().ok_or_else(|| anyhow!("path"))?)?;
+	// zombienet reads the chain spec relative to the working directory, which is not this
+	// crate's when another crate's tests spawn the network: name it absolutely.
+	let toml = std::fs::read_to_string(manifest_dir().join("local.toml"))?;
+	let spec = spec.to_str().ok_or_else(|| anyhow!("a chain spec path that is not UTF-8"))?;
+	let toml = toml.replace("\"specs/local-raw.json\"", &format!("{spec:?}"));
+	let config = NetworkConfig::load_from_toml_string_with_base_dir(&toml, manifest_dir())?;
 	Ok(config.spawn_native().await?)
 }
 

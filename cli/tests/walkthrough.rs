@@ -1,0 +1,114 @@
+//! The walk-through of docs/shippers.md, with the `surety` binary, on the 4-validator network:
+//! quote, create an order, accept it, find the committee, attest, watch it settle; then what a
+//! refused call prints.
+
+use std::{
+	process::Command,
+	time::{Duration, Instant},
+};
+
+use surety_cli::keypair_from_suri;
+use surety_zombienet_tests::{best_and_finalized, spawn_local_network, wait_until};
+
+/// The genesis attesters (`local_testnet` preset).
+const ATTESTERS: [&str; 7] =
+	["//Dave", "//Eve", "//Ferdie", "//One", "//Two", "//Eve//stash", "//Ferdie//stash"];
+const BOB: &str = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty";
+
+struct Run {
+	ok: bool,
+	stdout: String,
+	stderr: String,
+}
+
+fn surety(url: &str, args: &[&str]) -> anyhow::Result<Run> {
+	let output =
+		Command::new(env!("CARGO_BIN_EXE_surety")).arg("--url").arg(url).args(args).output()?;
+	let run = Run {
+		ok: output.status.success(),
+		stdout: String::from_utf8(output.stdout)?,
+		stderr: String::from_utf8(output.stderr)?,
+	};
+	println!("$ surety {}\n{}{}", args.join(" "), run.stdout, run.stderr);
+	Ok(run)
+}
+
+fn succeeds(url: &str, args: &[&str]) -> anyhow::Result<String> {
+	let run = surety(url, args)?;
+	anyhow::ensure!(run.ok, "surety {args:?} failed: {}", run.stderr);
+	Ok(run.stdout)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "spawns a 4-validator network: run by scripts/test.sh"]
+async fn a_shipper_gets_an_order_settled_with_the_cli() -> anyhow::Result<()> {
+	let started = Instant::now();
+	let network = spawn_local_network().await?;
+	network.wait_until_is_up(180).await?;
+	let alice = network.get_node("alice")?;
+	// Finalized blocks that carry a time, so a deadline can be set from the chain's clock.
+	wait_until("a finalized block", Duration::from_secs(120), || async {
+		Ok(best_and_finalized(alice).await?.1 >= 1)
+	})
+	.await?;
+	let url = alice.ws_uri().to_owned();
+
+	assert_eq!(succeeds(&url, &["quote", "--value", "1000", "--carrier", BOB])?.trim(), "500 SURE");
+	let carrier: serde_json::Value = serde_json::from_str(&succeeds(&url, &["carrier", BOB])?)?;
+	assert_eq!(carrier["openOrders"], 0, "{carrier}");
+
+	let created = succeeds(
+		&url,
+		&[
+			"create-order",
+			"--suri",
+			"//Alice",
+			"--value",
+			"1000",
+			"--payment",
+			"10",
+			"--deliver-in",
+			"2m",
+		],
+	)?;
+	let order = created
+		.strip_prefix("order ")
+		.and_then(|rest| rest.split_whitespace().next())
+		.ok_or_else(|| anyhow::anyhow!("no order id in {created:?}"))?
+		.to_owned();
+	assert!(created.contains("Fulfillment::OrderCreated"), "{created}");
+
+	let accepted = succeeds(&url, &["accept", "--suri", "//Bob", &order])?;
+	assert!(accepted.contains("Attestation::CommitteeDrawn"), "{accepted}");
+	let committee: serde_json::Value =
+		serde_json::from_str(&succeeds(&url, &["committee", &order])?)?;
+	let members: Vec<String> = committee["members"]
+		.as_array()
+		.map(|m| m.iter().filter_map(|m| m["attester"].as_str().map(str::to_owned)).collect())
+		.unwrap_or_default();
+	assert_eq!(members.len(), 3, "{committee}");
+
+	for uri in ATTESTERS {
+		let account = keypair_from_suri(uri)?.public_key().to_account_id().to_string();
+		if members.contains(&account) {
+			let attested = succeeds(&url, &["attest", "--suri", uri, &order, "--on-time"])?;
+			assert!(attested.contains("Attestation::Attested"), "{attested}");
+		}
+	}
+
+	let watched = surety(&url, &["watch", &order, "--timeout", "5m"])?;
+	assert!(watched.ok, "{}", watched.stderr);
+	assert!(watched.stdout.starts_with(&format!("order {order} ended: deliveredOnTime")));
+	assert!(watched.stderr.contains("disputeWindow"), "progress is shown: {}", watched.stderr);
+
+	// Refusals name the pallet's error, say what it means, and exit non-zero.
+	let again = surety(&url, &["accept", "--suri", "//Charlie", &order])?;
+	assert!(!again.ok && again.stderr.contains("Fulfillment::"), "{}", again.stderr);
+	let late = surety(&url, &["dispute", "--suri", "//Alice", &order, "--at", "1"])?;
+	assert!(!late.ok && late.stderr.contains("Disputes::NoCase"), "{}", late.stderr);
+	let bad = surety(&url, &["quote", "--value", "1,000", "--carrier", BOB])?;
+	assert!(!bad.ok && bad.stderr.contains("not an amount"), "{}", bad.stderr);
+
+	println!("walk-through done in {:.1?}", started.elapsed());
+	Ok(())
+}
