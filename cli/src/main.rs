@@ -11,24 +11,30 @@ use surety_cli::{
 	parse_duration, Claim, ClaimKind, Included, NewOrder, OrderId, Surety,
 };
 
+/// The endpoint used when `--url` is not given, and the default when this is not set either.
+const URL_VARIABLE: &str = "SURETY_URL";
+const DEFAULT_URL: &str = "ws://127.0.0.1:9944";
+/// The signer's secret URI when neither `--suri` nor `--keystore-file` is given.
+const SURI_VARIABLE: &str = "SURETY_SURI";
+
 #[derive(Parser)]
 #[command(name = "surety", version, about = "Bonded orders on a Surety chain", long_about = None)]
 struct Cli {
-	/// The node's RPC endpoint.
-	#[arg(long, global = true, env = "SURETY_URL", default_value = "ws://127.0.0.1:9944")]
-	url: String,
+	/// The node's RPC endpoint [default: SURETY_URL, else ws://127.0.0.1:9944].
+	#[arg(long, global = true)]
+	url: Option<String>,
 	#[command(subcommand)]
 	command: Command,
 }
 
-/// Who signs: a secret URI or a keystore file.
+/// Who signs: a secret URI, a keystore file, or the secret URI in SURETY_SURI.
 #[derive(Args)]
-#[group(required = true, multiple = false)]
+#[group(multiple = false)]
 struct Signer {
 	/// Secret URI of the signing key: `//Alice` on dev chains, or a mnemonic / hex seed with
 	/// optional derivations. Prefer `--keystore-file` (or SURETY_SURI) outside test networks:
 	/// arguments are visible to other users of the machine.
-	#[arg(long, env = "SURETY_SURI", hide_env_values = true)]
+	#[arg(long)]
 	suri: Option<String>,
 	/// A file holding the secret URI: a node keystore entry (a JSON string) or plain text.
 	#[arg(long)]
@@ -40,7 +46,10 @@ impl Signer {
 		match (&self.suri, &self.keystore_file) {
 			(Some(suri), _) => keypair_from_suri(suri),
 			(None, Some(path)) => keypair_from_file(path),
-			(None, None) => bail!("give --suri or --keystore-file"),
+			(None, None) => match std::env::var(SURI_VARIABLE) {
+				Ok(suri) => keypair_from_suri(&suri),
+				Err(_) => bail!("who signs? give --suri, --keystore-file or set {SURI_VARIABLE}"),
+			},
 		}
 	}
 }
@@ -272,7 +281,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			println!("{}", signer.keypair()?.public_key().to_account_id());
 			Ok(())
 		}
-		command => run_online(&cli.url, command).await,
+		command => {
+			let url = cli.url.or_else(|| std::env::var(URL_VARIABLE).ok());
+			run_online(url.as_deref().unwrap_or(DEFAULT_URL), command).await
+		}
 	}
 }
 
@@ -395,7 +407,6 @@ mod tests {
 		assert!(parse(&["--suri", "//Dave", "0", "--late", "2h", "--damage-percent", "5"]).is_ok());
 		assert!(parse(&["--suri", "//Dave", "0"]).is_err(), "no when");
 		assert!(parse(&["--suri", "//Dave", "0", "--on-time", "--lost"]).is_err(), "two whens");
-		assert!(parse(&["0", "--on-time"]).is_err(), "no signer");
 		assert!(parse(&["--suri", "//Dave", "--keystore-file", "k", "0", "--lost"]).is_err());
 	}
 

@@ -19,6 +19,8 @@ extern crate alloc;
 #[macro_use]
 mod benchmarks;
 pub mod apis;
+#[cfg(test)]
+mod bad_input_tests;
 pub mod configs;
 pub mod genesis_config_presets;
 #[cfg(test)]

@@ -2,6 +2,8 @@
 //! chain spec our node builds from the runtime preset, spawn the network described in
 //! `local.toml` with zombienet's native provider, and read chain state over RPC.
 
+pub mod lifecycle;
+
 use std::{
 	path::{Path, PathBuf},
 	process::Command,
