@@ -22,6 +22,8 @@ pub mod apis;
 #[cfg(test)]
 mod bad_input_tests;
 pub mod configs;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod genesis_config_presets;
 #[cfg(test)]
 mod protocol_tests;

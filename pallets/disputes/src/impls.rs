@@ -337,7 +337,8 @@ impl<T: Config> Pallet<T> {
 	/// disputes (§7.1); every case with a timer has exactly one, at its block, and no timer is
 	/// stray (§7.3); no window is still open at or after its end, so nothing was finalized
 	/// while a window was open (§7.6).
-	#[cfg(any(feature = "try-runtime", test))]
+	// `std` too: the runtime's invariant fuzzing calls it without a try-runtime build.
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::{collections::btree_map::BTreeMap, vec::Vec};
 

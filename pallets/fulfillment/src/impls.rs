@@ -550,7 +550,8 @@ impl<T: Config> Pallet<T> {
 	// ---- Invariants ----
 
 	/// Checks the protocol invariants this pallet owns (protocol §7.1, §7.3, §7.5).
-	#[cfg(any(feature = "try-runtime", test))]
+	// `std` too: the runtime's invariant fuzzing calls it without a try-runtime build.
+	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::{collections::btree_map::BTreeMap, vec::Vec};
 		use frame_support::ensure;

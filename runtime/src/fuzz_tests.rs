@@ -1,0 +1,377 @@
+//! Invariant fuzzing of the four protocol pallets in this runtime: long random sequences of
+//! calls (valid and invalid, from random signed accounts, Root and unsigned) with blocks
+//! advancing in between. After every block each pallet's `do_try_state` must hold (holds equal
+//! ledgers, timers match live state, …) and no balance may appear or vanish (total issuance
+//! is constant: slashes only move funds). No call may panic.
+//!
+//! `SURETY_FUZZ_CASES` sets the number of sequences (default 10,000; the test command runs the
+//! default). Proptest shrinks a failing sequence to a minimal one and prints it.
+
+use frame_support::{dispatch::RawOrigin, traits::Hooks};
+use proptest::{prelude::*, test_runner::TestRunner};
+use sp_core::H256;
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::{traits::Dispatchable, Perbill};
+use surety_primitives::{currency::UNIT, protocol::Report, time::MILLISECS_PER_BLOCK};
+
+use crate::{
+	tests::genesis, AccountId, Attestation, Disputes, Fulfillment, Runtime, RuntimeCall, Slashing,
+	System,
+};
+use pallet_fulfillment::{OrderTerms, TemperatureBand};
+use sp_genesis_builder::DEV_RUNTIME_PRESET;
+
+const T0: u64 = 1_700_000_000_000;
+const MINUTE_MS: u64 = 60_000;
+
+/// Who calls: a dev account (shippers, the two genesis carriers, the seven genesis
+/// attesters, and accounts that are none of these), a party of the order the call is about (a
+/// member of its committee, its shipper or its carrier: calls that can succeed), Root, or
+/// nobody.
+#[derive(Clone, Debug)]
+enum Caller {
+	Signed(u8),
+	Party(u8),
+	Root,
+	Unsigned,
+}
+
+#[derive(Clone, Debug)]
+enum Action {
+	Create {
+		value: u32,
+		payment: u16,
+		accept_in: u16,
+		deliver_in_min: u16,
+		grace_min: u16,
+		cold: bool,
+	},
+	Accept(u8),
+	Cancel(u8),
+	Release(u8),
+	Attest {
+		order: u8,
+		late_min: u16,
+		excursion: u16,
+		damage_pct: u8,
+		lost: bool,
+	},
+	Dispute {
+		order: u8,
+		late_min: u16,
+		lost: bool,
+	},
+	Rule {
+		order: u8,
+		late_min: u16,
+		lost: bool,
+	},
+	RegisterCarrier(u32),
+	RegisterAttester(u32),
+	BondExtra {
+		carrier: bool,
+		amount: u32,
+	},
+	Unbond {
+		carrier: bool,
+		amount: u32,
+	},
+	Withdraw {
+		carrier: bool,
+	},
+	CancelSlash(u8),
+	ReduceSlash {
+		id: u8,
+		amount: u32,
+	},
+	/// Blocks to advance, and the clock with them.
+	Advance(u8),
+}
+
+fn accounts() -> Vec<AccountId> {
+	Sr25519Keyring::iter().map(|k| k.to_account_id()).collect()
+}
+
+fn caller() -> impl Strategy<Value = Caller> {
+	let signed = (0u8..16).prop_map(Caller::Signed);
+	let party = any::<u8>().prop_map(Caller::Party);
+	prop_oneof![9 => signed, 9 => party, 1 => Just(Caller::Root), 1 => Just(Caller::Unsigned)]
+}
+
+fn action() -> impl Strategy<Value = Action> {
+	let report = || (any::<u8>(), 0u16..300, any::<bool>());
+	prop_oneof![
+		4 => (1u32..5_000, 0u16..50, 0u16..200, 0u16..30, 0u16..30, any::<bool>()).prop_map(
+			|(value, payment, accept_in, deliver_in_min, grace_min, cold)| Action::Create {
+				value, payment, accept_in, deliver_in_min, grace_min, cold
+			}
+		),
+		4 => any::<u8>().prop_map(Action::Accept),
+		1 => any::<u8>().prop_map(Action::Cancel),
+		1 => any::<u8>().prop_map(Action::Release),
+		8 => (any::<u8>(), 0u16..300, 0u16..500, 0u8..=100, prop::bool::weighted(0.1)).prop_map(
+			|(order, late_min, excursion, damage_pct, lost)| Action::Attest {
+				order, late_min, excursion, damage_pct, lost
+			}
+		),
+		5 => report().prop_map(|(order, late_min, lost)| Action::Dispute { order, late_min, lost }),
+		1 => report().prop_map(|(order, late_min, lost)| Action::Rule { order, late_min, lost }),
+		1 => (0u32..20_000).prop_map(Action::RegisterCarrier),
+		1 => (0u32..2_000).prop_map(Action::RegisterAttester),
+		1 => (any::<bool>(), 0u32..2_000).prop_map(|(carrier, amount)| Action::BondExtra { carrier, amount }),
+		1 => (any::<bool>(), 0u32..2_000).prop_map(|(carrier, amount)| Action::Unbond { carrier, amount }),
+		1 => any::<bool>().prop_map(|carrier| Action::Withdraw { carrier }),
+		1 => any::<u8>().prop_map(Action::CancelSlash),
+		1 => (any::<u8>(), 0u32..100).prop_map(|(id, amount)| Action::ReduceSlash { id, amount }),
+		6 => (1u8..12).prop_map(Action::Advance),
+	]
+}
+
+/// An order id: mostly one that exists, sometimes the next (missing) one.
+fn order_id(pick: u8) -> u64 {
+	let next = pallet_fulfillment::NextOrderId::<Runtime>::get();
+	u64::from(pick) % (next + 1)
+}
+
+/// What happened, relative to the order's deadline when it is live.
+fn report(order: u64, late_min: u16, excursion: u16, damage_pct: u8, lost: bool) -> Report {
+	if lost {
+		return Report::Lost;
+	}
+	let deliver_by =
+		pallet_fulfillment::Orders::<Runtime>::get(order).map(|o| o.terms.deliver_by).unwrap_or(T0);
+	Report::Delivered {
+		at: deliver_by + u64::from(late_min) * MINUTE_MS,
+		max_excursion_centi_c_minutes: excursion.into(),
+		damage: Perbill::from_percent(damage_pct.into()),
+	}
+}
+
+fn call(action: &Action) -> Option<RuntimeCall> {
+	use pallet_attestation::Call as A;
+	use pallet_disputes::Call as D;
+	use pallet_fulfillment::Call as F;
+	use pallet_slashing::Call as S;
+	let now = pallet_timestamp::Now::<Runtime>::get();
+	let block = System::block_number();
+	Some(match *action {
+		Action::Create { value, payment, accept_in, deliver_in_min, grace_min, cold } => {
+			RuntimeCall::Fulfillment(F::create_order {
+				terms: OrderTerms {
+					value: u128::from(value) * UNIT,
+					payment: u128::from(payment) * UNIT,
+					carrier: None,
+					accept_by: block + u32::from(accept_in),
+					deliver_by: now + u64::from(deliver_in_min) * MINUTE_MS,
+					grace: u64::from(grace_min) * MINUTE_MS,
+					temperature: cold
+						.then_some(TemperatureBand { min_centi_c: 200, max_centi_c: 800 }),
+					reference: None,
+				},
+			})
+		}
+		Action::Accept(o) => RuntimeCall::Fulfillment(F::accept_order { order: order_id(o) }),
+		Action::Cancel(o) => RuntimeCall::Fulfillment(F::cancel_order { order: order_id(o) }),
+		Action::Release(o) => RuntimeCall::Fulfillment(F::release_order { order: order_id(o) }),
+		Action::Attest { order, late_min, excursion, damage_pct, lost } => {
+			let order = order_id(order);
+			RuntimeCall::Attestation(A::attest {
+				order,
+				report: report(order, late_min, excursion, damage_pct, lost),
+				evidence: H256::repeat_byte(1),
+			})
+		}
+		Action::Dispute { order, late_min, lost } => {
+			let order = order_id(order);
+			RuntimeCall::Disputes(D::dispute {
+				order,
+				claim: report(order, late_min, 0, 0, lost),
+				evidence: H256::repeat_byte(2),
+			})
+		}
+		Action::Rule { order, late_min, lost } => {
+			let order = order_id(order);
+			RuntimeCall::Disputes(D::rule { order, outcome: report(order, late_min, 0, 0, lost) })
+		}
+		Action::RegisterCarrier(stake) => {
+			RuntimeCall::Fulfillment(F::register_carrier { stake: u128::from(stake) * UNIT })
+		}
+		Action::RegisterAttester(stake) => {
+			RuntimeCall::Attestation(A::register_attester { stake: u128::from(stake) * UNIT })
+		}
+		Action::BondExtra { carrier: true, amount } => {
+			RuntimeCall::Fulfillment(F::bond_extra { amount: u128::from(amount) * UNIT })
+		}
+		Action::BondExtra { carrier: false, amount } => {
+			RuntimeCall::Attestation(A::bond_extra { amount: u128::from(amount) * UNIT })
+		}
+		Action::Unbond { carrier: true, amount } => {
+			RuntimeCall::Fulfillment(F::unbond { amount: u128::from(amount) * UNIT })
+		}
+		Action::Unbond { carrier: false, amount } => {
+			RuntimeCall::Attestation(A::unbond { amount: u128::from(amount) * UNIT })
+		}
+		Action::Withdraw { carrier: true } => RuntimeCall::Fulfillment(F::withdraw_unbonded {}),
+		Action::Withdraw { carrier: false } => RuntimeCall::Attestation(A::withdraw_unbonded {}),
+		Action::CancelSlash(id) => RuntimeCall::Slashing(S::cancel_slash { id: id.into() }),
+		Action::ReduceSlash { id, amount } => RuntimeCall::Slashing(S::reduce_slash {
+			id: id.into(),
+			amount: u128::from(amount) * UNIT,
+		}),
+		Action::Advance(_) => return None,
+	})
+}
+
+/// A party of the order `call` is about: for a report, a member of the current round; for
+/// accepting, a genesis carrier; for anything else, the shipper, the carrier or a member.
+fn party(call: &RuntimeCall, pick: u8) -> Option<AccountId> {
+	let order = match call {
+		RuntimeCall::Fulfillment(pallet_fulfillment::Call::accept_order { .. }) => {
+			let carriers = crate::genesis_config_presets::genesis_carriers();
+			return carriers.get(usize::from(pick) % carriers.len()).cloned();
+		}
+		RuntimeCall::Fulfillment(pallet_fulfillment::Call::cancel_order { order })
+		| RuntimeCall::Fulfillment(pallet_fulfillment::Call::release_order { order })
+		| RuntimeCall::Attestation(pallet_attestation::Call::attest { order, .. })
+		| RuntimeCall::Disputes(pallet_disputes::Call::dispute { order, .. }) => *order,
+		_ => return None,
+	};
+	let committee = pallet_attestation::Committees::<Runtime>::get(order);
+	let members: Vec<_> = committee
+		.iter()
+		.flat_map(|c| c.members.iter().filter(|m| m.round == c.round).map(|m| m.who.clone()))
+		.collect();
+	if matches!(call, RuntimeCall::Attestation(_)) {
+		return members.get(usize::from(pick) % members.len().max(1)).cloned();
+	}
+	let live = pallet_fulfillment::Orders::<Runtime>::get(order);
+	let mut parties: Vec<AccountId> = live.iter().map(|o| o.shipper.clone()).collect();
+	parties.extend(committee.iter().map(|c| c.carrier.clone()));
+	parties.extend(members);
+	parties.get(usize::from(pick) % parties.len().max(1)).cloned()
+}
+
+/// Every invariant the pallets own, and conservation of the total issuance.
+fn check(issuance: u128, after: &str) -> Result<(), TestCaseError> {
+	let fail = |pallet: &str, e: sp_runtime::TryRuntimeError| {
+		TestCaseError::fail(format!("{pallet} invariant broken after {after}: {e:?}"))
+	};
+	Fulfillment::do_try_state().map_err(|e| fail("fulfillment", e))?;
+	Attestation::do_try_state().map_err(|e| fail("attestation", e))?;
+	Disputes::do_try_state().map_err(|e| fail("disputes", e))?;
+	Slashing::do_try_state().map_err(|e| fail("slashing", e))?;
+	prop_assert_eq!(
+		pallet_balances::TotalIssuance::<Runtime>::get(),
+		issuance,
+		"total issuance changed after {}",
+		after
+	);
+	Ok(())
+}
+
+fn advance_one_block() {
+	let next = System::block_number() + 1;
+	System::set_block_number(next);
+	pallet_timestamp::Now::<Runtime>::mutate(|now| *now += MILLISECS_PER_BLOCK);
+	Fulfillment::on_initialize(next);
+	Attestation::on_initialize(next);
+	Disputes::on_initialize(next);
+	Slashing::on_initialize(next);
+}
+
+/// The dev genesis, built once: each sequence starts from a copy of it.
+type Snapshot = (Vec<(Vec<u8>, (Vec<u8>, i32))>, H256);
+
+/// What the sequences reached, to show the fuzzing goes past the refusals.
+#[derive(Default, Debug)]
+struct Reached {
+	orders_created: u64,
+	orders_ended: u64,
+	slashes_scheduled: u64,
+	disputes: u64,
+}
+
+fn run(
+	genesis: &Snapshot,
+	steps: &[(Caller, Action)],
+	reached: &mut Reached,
+) -> Result<(), TestCaseError> {
+	let accounts = accounts();
+	let mut ext = sp_io::TestExternalities::from_raw_snapshot(
+		genesis.0.clone(),
+		genesis.1,
+		sp_runtime::StateVersion::V1,
+	);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		pallet_timestamp::Now::<Runtime>::put(T0);
+		let issuance = pallet_balances::TotalIssuance::<Runtime>::get();
+		check(issuance, "genesis")?;
+		for (i, (caller, action)) in steps.iter().enumerate() {
+			match (action, call(action)) {
+				(Action::Advance(blocks), _) => {
+					for _ in 0..*blocks {
+						advance_one_block();
+						check(issuance, &format!("step {i}, block {}", System::block_number()))?;
+					}
+				}
+				(_, Some(call)) => {
+					let origin = match caller {
+						Caller::Signed(who) => {
+							RawOrigin::Signed(accounts[usize::from(*who) % accounts.len()].clone())
+						}
+						Caller::Party(pick) => {
+							RawOrigin::Signed(party(&call, *pick).unwrap_or_else(|| {
+								accounts[usize::from(*pick) % accounts.len()].clone()
+							}))
+						}
+						Caller::Root => RawOrigin::Root,
+						Caller::Unsigned => RawOrigin::None,
+					};
+					// Refusals are expected; what matters is that nothing breaks either way (the
+					// next block's check, and the last one, see what the call left).
+					let _ = call.dispatch(origin.into());
+				}
+				(_, None) => {}
+			}
+		}
+		check(issuance, "the last step")?;
+		let next = pallet_fulfillment::NextOrderId::<Runtime>::get();
+		reached.orders_created += next;
+		reached.orders_ended += pallet_fulfillment::OrderRecords::<Runtime>::iter().count() as u64;
+		reached.slashes_scheduled += pallet_slashing::NextSlashId::<Runtime>::get();
+		reached.disputes += System::events()
+			.iter()
+			.filter(|e| {
+				matches!(
+					e.event,
+					crate::RuntimeEvent::Disputes(pallet_disputes::Event::Disputed { .. })
+				)
+			})
+			.count() as u64;
+		Ok(())
+	})
+}
+
+#[test]
+fn random_call_sequences_keep_every_invariant() {
+	let cases =
+		std::env::var("SURETY_FUZZ_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(10_000);
+	let config = ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() };
+	let mut runner = TestRunner::new(config);
+	let sequences = prop::collection::vec((caller(), action()), 1..60);
+	let mut genesis = genesis(DEV_RUNTIME_PRESET);
+	genesis.commit_all().expect("genesis has no open transaction");
+	let genesis = genesis.into_raw_snapshot();
+	let reached = std::cell::RefCell::new(Reached::default());
+	let result = runner.run(&sequences, |steps| run(&genesis, &steps, &mut reached.borrow_mut()));
+	if let Err(failure) = result {
+		panic!("{failure}");
+	}
+	let reached = reached.into_inner();
+	println!("{cases} sequences reached: {reached:?}");
+	assert!(
+		reached.orders_ended > 0 && reached.slashes_scheduled > 0 && reached.disputes > 0,
+		"the sequences must reach settlements, slashes and disputes: {reached:?}"
+	);
+}
