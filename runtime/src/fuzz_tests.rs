@@ -5,10 +5,15 @@
 //! is constant: slashes only move funds). No call may panic.
 //!
 //! `SURETY_FUZZ_CASES` sets the number of sequences (default 10,000; the test command runs the
-//! default). Proptest shrinks a failing sequence to a minimal one and prints it.
+//! default) and `SURETY_FUZZ_SEED` the seed they are drawn from (default a fixed one, so the
+//! test command checks the same sequences every run; `random` for a fresh seed, which is
+//! printed). Proptest shrinks a failing sequence to a minimal one and prints it.
 
 use frame_support::{dispatch::RawOrigin, traits::Hooks};
-use proptest::{prelude::*, test_runner::TestRunner};
+use proptest::{
+	prelude::*,
+	test_runner::{RngAlgorithm, TestRng, TestRunner},
+};
 use sp_core::H256;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{traits::Dispatchable, Perbill};
@@ -353,12 +358,27 @@ fn run(
 	})
 }
 
+/// A seed from the clock, for exploratory runs.
+fn rand_seed() -> u64 {
+	let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+	now.map(|d| d.as_nanos() as u64).unwrap_or_default()
+}
+
 #[test]
 fn random_call_sequences_keep_every_invariant() {
 	let cases =
 		std::env::var("SURETY_FUZZ_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(10_000);
+	let seed: u64 = match std::env::var("SURETY_FUZZ_SEED").as_deref() {
+		Ok("random") => rand_seed(),
+		Ok(seed) => seed.parse().expect("SURETY_FUZZ_SEED is a number or `random`"),
+		Err(_) => 0x5e7e_7700_0000_0001,
+	};
+	println!("seed {seed}");
+	let mut seed_bytes = [0u8; 32];
+	seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
 	let config = ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() };
-	let mut runner = TestRunner::new(config);
+	let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes);
+	let mut runner = TestRunner::new_with_rng(config, rng);
 	let sequences = prop::collection::vec((caller(), action()), 1..60);
 	let mut genesis = genesis(DEV_RUNTIME_PRESET);
 	genesis.commit_all().expect("genesis has no open transaction");
