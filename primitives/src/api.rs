@@ -34,9 +34,11 @@ pub struct OrderView<AccountId, Balance, BlockNumber> {
 	pub shipper: AccountId,
 	/// Who accepted it, if anyone did.
 	pub carrier: Option<AccountId>,
-	/// Declared cargo value (zero once ended: only the record's amounts are kept).
+	/// Declared cargo value (zero for orders that ended before runtime 101, whose records did
+	/// not keep it).
 	pub value: Balance,
-	/// The bond allocated from the carrier's stake while it is bonded.
+	/// The bond allocated from the carrier's stake (zero while open, if no carrier accepted, and
+	/// for orders that ended before runtime 101).
 	pub bond: Balance,
 	/// Where it stands.
 	pub stage: OrderStage<Balance, BlockNumber>,

@@ -8,11 +8,13 @@ use sp_keyring::Sr25519Keyring;
 use sp_runtime::{traits::Dispatchable, DispatchError, Perbill, StateVersion};
 use surety_primitives::{currency::UNIT, protocol::Report};
 
-use crate::{tests::genesis, AccountId, Runtime, RuntimeCall, RuntimeOrigin, System};
+use crate::{
+	tests::{genesis, T0},
+	AccountId, Runtime, RuntimeCall, RuntimeOrigin, System,
+};
 use pallet_fulfillment::{OrderTerms, TemperatureBand};
 use sp_genesis_builder::DEV_RUNTIME_PRESET;
 
-const T0: u64 = 1_700_000_000_000;
 /// An order that stays open, and one that Bob bonded (its committee drawn).
 const OPEN: u64 = 0;
 const BONDED: u64 = 1;

@@ -9,7 +9,7 @@
 //! test command checks the same sequences every run; `random` for a fresh seed, which is
 //! printed). Proptest shrinks a failing sequence to a minimal one and prints it.
 
-use frame_support::{dispatch::RawOrigin, traits::Hooks};
+use frame_support::dispatch::RawOrigin;
 use proptest::{
 	prelude::*,
 	test_runner::{RngAlgorithm, TestRng, TestRunner},
@@ -17,16 +17,15 @@ use proptest::{
 use sp_core::H256;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{traits::Dispatchable, Perbill};
-use surety_primitives::{currency::UNIT, protocol::Report, time::MILLISECS_PER_BLOCK};
+use surety_primitives::{currency::UNIT, protocol::Report};
 
 use crate::{
-	tests::genesis, AccountId, Attestation, Disputes, Fulfillment, Runtime, RuntimeCall, Slashing,
-	System,
+	tests::{advance, genesis, T0},
+	AccountId, Attestation, Disputes, Fulfillment, Runtime, RuntimeCall, Slashing, System,
 };
 use pallet_fulfillment::{OrderTerms, TemperatureBand};
 use sp_genesis_builder::DEV_RUNTIME_PRESET;
 
-const T0: u64 = 1_700_000_000_000;
 const MINUTE_MS: u64 = 60_000;
 
 /// Who calls: a dev account (shippers, the two genesis carriers, the seven genesis
@@ -274,16 +273,6 @@ fn check(issuance: u128, after: &str) -> Result<(), TestCaseError> {
 	Ok(())
 }
 
-fn advance_one_block() {
-	let next = System::block_number() + 1;
-	System::set_block_number(next);
-	pallet_timestamp::Now::<Runtime>::mutate(|now| *now += MILLISECS_PER_BLOCK);
-	Fulfillment::on_initialize(next);
-	Attestation::on_initialize(next);
-	Disputes::on_initialize(next);
-	Slashing::on_initialize(next);
-}
-
 /// The dev genesis, built once: each sequence starts from a copy of it.
 type Snapshot = (Vec<(Vec<u8>, (Vec<u8>, i32))>, H256);
 
@@ -316,7 +305,7 @@ fn run(
 			match (action, call(action)) {
 				(Action::Advance(blocks), _) => {
 					for _ in 0..*blocks {
-						advance_one_block();
+						advance(1);
 						check(issuance, &format!("step {i}, block {}", System::block_number()))?;
 					}
 				}

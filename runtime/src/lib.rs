@@ -30,6 +30,8 @@ mod protocol_tests;
 pub mod surety_api;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod upgrade_tests;
 pub mod weights;
 
 use alloc::{borrow::Cow, vec::Vec};
@@ -72,7 +74,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	authoring_version: 1,
 	// Bump on every change of runtime logic; a node only imports blocks of versions it knows
 	// how to execute through the on-chain wasm.
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -115,8 +117,15 @@ pub type UncheckedExtrinsic =
 /// The payload being signed in transactions.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Storage migrations run on the next runtime upgrade, on top of the pallets' own.
-type Migrations = ();
+/// Storage migrations run on a runtime upgrade, on top of the pallets' own hooks. Each is a
+/// `VersionedMigration`: it runs on a chain whose pallet is at its `FROM` version and is a logged
+/// no-op everywhere else (a chain that started with this code is already at `TO`). Remove one
+/// once every chain this runtime serves has passed it. `upgrade_tests` checks each on a state
+/// with live orders, bonds and pending slashes.
+pub type Migrations = (
+	// Runtime 101: order records keep the order's value and bond.
+	pallet_fulfillment::migrations::v1::MigrateV0ToV1<Runtime>,
+);
 
 /// Executive: dispatches to the pallets.
 pub type Executive = frame_executive::Executive<

@@ -3,39 +3,19 @@
 
 use frame_support::{
 	assert_ok,
-	traits::{fungible::Mutate, Get, Hooks, IntegrityTest},
+	traits::{fungible::Mutate, Get, IntegrityTest},
 };
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::Perbill;
-use surety_primitives::{
-	api::OrderStage, currency::UNIT, protocol::Report, time::MILLISECS_PER_BLOCK,
-};
+use surety_primitives::{api::OrderStage, currency::UNIT, protocol::Report};
 
 use crate::{
-	surety_api as api, tests::genesis, AccountId, AllPalletsWithSystem, Attestation, Balances,
-	Disputes, Fulfillment, Runtime, RuntimeOrigin, Slashing, System,
+	surety_api as api,
+	tests::{advance, genesis, HOUR_MS, T0},
+	AccountId, AllPalletsWithSystem, Attestation, Balances, Fulfillment, Runtime, RuntimeOrigin,
+	System,
 };
 use sp_genesis_builder::DEV_RUNTIME_PRESET;
-
-const T0: u64 = 1_700_000_000_000;
-const HOUR_MS: u64 = 3_600_000;
-
-fn now_ms() -> u64 {
-	pallet_timestamp::Now::<Runtime>::get()
-}
-
-/// Advances `blocks` blocks, the clock with them, running the protocol pallets' hooks.
-fn advance(blocks: u32) {
-	for _ in 0..blocks {
-		let next = System::block_number() + 1;
-		System::set_block_number(next);
-		pallet_timestamp::Now::<Runtime>::put(now_ms() + MILLISECS_PER_BLOCK);
-		Fulfillment::on_initialize(next);
-		Attestation::on_initialize(next);
-		Disputes::on_initialize(next);
-		Slashing::on_initialize(next);
-	}
-}
 
 fn attester(i: u8) -> AccountId {
 	AccountId::from([i; 32])

@@ -79,8 +79,8 @@ pub fn order(order: OrderId) -> Option<OrderView<AccountId, Balance, BlockNumber
 	Some(OrderView {
 		shipper: record.shipper,
 		carrier: record.carrier,
-		value: Zero::zero(),
-		bond: Zero::zero(),
+		value: record.value,
+		bond: record.bond,
 		stage: Stage::Ended {
 			end: record.end,
 			paid_to_carrier: record.paid_to_carrier,

@@ -17,6 +17,27 @@ fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 	}
 }
 
+/// The wall clock at block 1 of the runtime's tests.
+pub(crate) const T0: u64 = 1_700_000_000_000;
+pub(crate) const HOUR_MS: u64 = 3_600_000;
+
+/// Advances `blocks` blocks, the clock with them, running the protocol pallets' hooks.
+pub(crate) fn advance(blocks: u32) {
+	use crate::{Attestation, Disputes, Fulfillment, Slashing, System};
+	use frame_support::traits::Hooks;
+	for _ in 0..blocks {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		pallet_timestamp::Now::<Runtime>::mutate(|now| {
+			*now += surety_primitives::time::MILLISECS_PER_BLOCK
+		});
+		Fulfillment::on_initialize(next);
+		Attestation::on_initialize(next);
+		Disputes::on_initialize(next);
+		Slashing::on_initialize(next);
+	}
+}
+
 pub(crate) fn genesis(preset: &str) -> sp_io::TestExternalities {
 	let patch = genesis_config_presets::get_preset(&PresetId::from(preset))
 		.unwrap_or_else(|| panic!("preset {preset} exists"));

@@ -46,15 +46,83 @@ fn manifest_dir() -> &'static Path {
 pub fn export_local_raw_spec(node: &Path) -> anyhow::Result<PathBuf> {
 	let out = manifest_dir().join("specs/local-raw.json");
 	std::fs::create_dir_all(out.parent().expect("specs/ has a parent; qed"))?;
+	export_chain_spec(node, &["--chain", "local", "--raw"], &out)?;
+	Ok(out)
+}
+
+/// The runtime of the previous release (spec 100, built from commit `d281b36`), as zstd with
+/// Substrate's compressed-code prefix: the upgrade test starts a network on it.
+pub fn previous_runtime() -> anyhow::Result<Vec<u8>> {
+	let path = manifest_dir().join("runtimes/surety-runtime-100.compressed.wasm");
+	std::fs::read(&path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// Writes `specs/local-<name>-raw.json`: the `local` chain whose genesis `code` builds, so a
+/// network starts on another runtime than the node's own (presets of the same shape).
+pub fn export_local_raw_spec_with_code(
+	node: &Path,
+	code: &[u8],
+	name: &str,
+) -> anyhow::Result<PathBuf> {
+	let specs = manifest_dir().join("specs");
+	std::fs::create_dir_all(&specs)?;
+	let plain = specs.join(format!("local-{name}.json"));
+	let raw = specs.join(format!("local-{name}-raw.json"));
+	export_chain_spec(node, &["--chain", "local"], &plain)?;
+	let mut spec: serde_json::Value = serde_json::from_slice(&std::fs::read(&plain)?)?;
+	let genesis_code = spec
+		.pointer_mut("/genesis/runtimeGenesis/code")
+		.ok_or_else(|| anyhow!("{} has no genesis.runtimeGenesis.code", plain.display()))?;
+	*genesis_code = serde_json::Value::String(to_hex(code));
+	std::fs::write(&plain, serde_json::to_vec_pretty(&spec)?)?;
+	let plain_arg = plain.to_str().ok_or_else(|| anyhow!("a spec path that is not UTF-8"))?;
+	export_chain_spec(node, &["--chain", plain_arg, "--raw"], &raw)?;
+	Ok(raw)
+}
+
+/// The runtime code a raw chain spec starts with (its `:code`).
+pub fn raw_spec_code(spec: &Path) -> anyhow::Result<Vec<u8>> {
+	let spec: serde_json::Value = serde_json::from_slice(&std::fs::read(spec)?)?;
+	let code = spec
+		.pointer("/genesis/raw/top/0x3a636f6465")
+		.and_then(|c| c.as_str())
+		.ok_or_else(|| anyhow!("the raw spec has no :code"))?;
+	from_hex(code)
+}
+
+fn export_chain_spec(node: &Path, args: &[&str], out: &Path) -> anyhow::Result<()> {
 	let status = Command::new(node)
-		.args(["export-chain-spec", "--chain", "local", "--raw", "--output"])
-		.arg(&out)
+		.arg("export-chain-spec")
+		.args(args)
+		.arg("--output")
+		.arg(out)
 		.status()
 		.context("running surety-node export-chain-spec")?;
 	if !status.success() {
-		bail!("export-chain-spec failed: {status}");
+		bail!("export-chain-spec {args:?} failed: {status}");
 	}
-	Ok(out)
+	Ok(())
+}
+
+/// `0x`-prefixed lower-case hex, as chain specs write bytes.
+pub fn to_hex(bytes: &[u8]) -> String {
+	let mut hex = String::with_capacity(2 + 2 * bytes.len());
+	hex.push_str("0x");
+	for b in bytes {
+		hex.push_str(&format!("{b:02x}"));
+	}
+	hex
+}
+
+pub fn from_hex(hex: &str) -> anyhow::Result<Vec<u8>> {
+	let digits = hex.strip_prefix("0x").unwrap_or(hex);
+	if !digits.len().is_multiple_of(2) {
+		bail!("odd number of hex digits");
+	}
+	(0..digits.len())
+		.step_by(2)
+		.map(|i| u8::from_str_radix(&digits[i..i + 2], 16).context("not hex"))
+		.collect()
 }
 
 /// Spawns the network of `local.toml` (native provider: each node a local process).
@@ -62,8 +130,14 @@ pub fn export_local_raw_spec(node: &Path) -> anyhow::Result<PathBuf> {
 /// The node binary's directory goes first on `PATH`, so the TOML can name the command
 /// `surety-node` wherever the build put it.
 pub async fn spawn_local_network() -> anyhow::Result<Network<LocalFileSystem>> {
+	let spec = export_local_raw_spec(&node_binary()?)?;
+	spawn_network_with_spec(&spec).await
+}
+
+/// Spawns the network of `local.toml` on the raw chain spec `spec` instead of the one the
+/// node exports.
+pub async fn spawn_network_with_spec(spec: &Path) -> anyhow::Result<Network<LocalFileSystem>> {
 	let node = node_binary()?;
-	let spec = export_local_raw_spec(&node)?;
 	let bin_dir = node.parent().ok_or_else(|| anyhow!("node binary has no directory"))?;
 	let path = std::env::var_os("PATH").unwrap_or_default();
 	let mut paths = vec![bin_dir.to_path_buf()];

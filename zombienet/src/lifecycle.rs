@@ -7,7 +7,8 @@ use std::{
 };
 
 use crate::{
-	best_and_finalized, spawn_local_network, storage_value, subxt, subxt_signer, wait_until,
+	best_and_finalized, spawn_local_network, spawn_network_with_spec, storage_value, subxt,
+	subxt_signer, wait_until,
 };
 use subxt::{
 	blocks::ExtrinsicEvents,
@@ -112,12 +113,31 @@ pub struct Chain {
 
 impl Chain {
 	pub async fn start() -> anyhow::Result<Self> {
-		let started = Instant::now();
-		let network = spawn_local_network().await?;
+		Self::up(Instant::now(), spawn_local_network().await?).await
+	}
+
+	/// The network on the raw chain spec `spec` (another runtime at genesis).
+	pub async fn start_on(spec: &std::path::Path) -> anyhow::Result<Self> {
+		Self::up(Instant::now(), spawn_network_with_spec(spec).await?).await
+	}
+
+	async fn up(
+		started: Instant,
+		network: zombienet_sdk::Network<zombienet_sdk::LocalFileSystem>,
+	) -> anyhow::Result<Self> {
 		network.wait_until_is_up(180).await?;
 		let client = network.get_node("alice")?.wait_client().await?;
 		let raw = network.get_node("alice")?.rpc().await?;
 		Ok(Self { network, raw, client, started })
+	}
+
+	/// New clients of Alice's node, for the runtime it runs now (after an upgrade, transactions
+	/// must carry the new spec version).
+	pub async fn reconnect(&mut self) -> anyhow::Result<()> {
+		let alice = self.network.get_node("alice")?;
+		self.client = alice.wait_client().await?;
+		self.raw = alice.rpc().await?;
+		Ok(())
 	}
 
 	pub fn log(&self, what: impl std::fmt::Display) {
@@ -185,6 +205,14 @@ pub struct Order {
 }
 
 pub async fn accepted_order(chain: &Chain) -> anyhow::Result<Order> {
+	let (id, deliver_by) = open_order(chain, 60_000).await?;
+	let bond = accept(chain, id).await?;
+	Ok(Order { id, deliver_by, bond })
+}
+
+/// Alice's order of cargo worth 1,000 SURE, due `deliver_in_ms` after creation, open to any
+/// carrier for 100 blocks. Returns its id and `deliver_by`.
+pub async fn open_order(chain: &Chain, deliver_in_ms: u128) -> anyhow::Result<(u128, u128)> {
 	let client = &chain.client;
 	wait_until("a first block", Duration::from_secs(120), || async move {
 		Ok(storage_value(client, "Timestamp", "Now", vec![], None).await?.is_some())
@@ -195,7 +223,7 @@ pub async fn accepted_order(chain: &Chain) -> anyhow::Result<Order> {
 		.and_then(|v| v.as_u128())
 		.ok_or_else(|| anyhow::anyhow!("no timestamp"))?;
 	let block = client.blocks().at_latest().await?.number() as u128;
-	let deliver_by = now_ms + 60_000;
+	let deliver_by = now_ms + deliver_in_ms;
 	let terms = Value::named_composite([
 		("value", Value::u128(VALUE)),
 		("payment", Value::u128(PAYMENT)),
@@ -215,7 +243,11 @@ pub async fn accepted_order(chain: &Chain) -> anyhow::Result<Order> {
 	let id = event_field(&created, "Fulfillment", "OrderCreated", "order")
 		.ok_or_else(|| anyhow::anyhow!("no OrderCreated event"))?;
 	chain.log(format!("order {id} created"));
+	Ok((id, deliver_by))
+}
 
+/// Bob accepts order `id`; returns the bond, which is what `surety_quoteBond` quoted.
+pub async fn accept(chain: &Chain, id: u128) -> anyhow::Result<u128> {
 	let bob = account("//Bob")?;
 	let quote: String = chain
 		.raw
@@ -231,7 +263,7 @@ pub async fn accepted_order(chain: &Chain) -> anyhow::Result<Order> {
 	assert_eq!(view["bond"], quote, "bonded as quoted: {view}");
 	let bond = quote.parse()?;
 	chain.log(format!("order {id} accepted by Bob, bond {bond}"));
-	Ok(Order { id, deliver_by, bond })
+	Ok(bond)
 }
 
 /// Every genesis attester reports `report` at once; those not on the current committee are

@@ -508,11 +508,17 @@ impl<T: Config> Pallet<T> {
 		slash_scheduled: BalanceOf<T>,
 	) {
 		Orders::<T>::remove(id);
+		let bond = match order.status {
+			OrderStatus::Bonded { bond, .. } => bond,
+			OrderStatus::Open => Zero::zero(),
+		};
 		OrderRecords::<T>::insert(
 			id,
 			OrderRecord {
 				shipper: order.shipper,
 				carrier,
+				value: order.terms.value,
+				bond,
 				end,
 				paid_to_carrier,
 				refunded,

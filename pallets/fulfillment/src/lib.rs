@@ -13,7 +13,8 @@
 //!   a faulted delivery pays the carrier and schedules a proportional slash of the bond with the
 //!   shipper as beneficiary; lost cargo refunds the shipper and schedules a full slash.
 //! - Expiries run from a bounded per-block queue: the hook never looks at other orders.
-//! - Ended orders leave a compact [`OrderRecord`]; their history is in the events.
+//! - Ended orders leave a compact [`OrderRecord`] (outcome, value, bond and the money moved);
+//!   their history is in the events.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -24,6 +25,7 @@ pub use pallet::*;
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
 mod impls;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -48,8 +50,9 @@ pub mod pallet {
 	use sp_runtime::{FixedU128, Perbill};
 	use surety_primitives::protocol::{AttestationHandler, OrderId, SlashScheduler};
 
-	/// The in-code storage version.
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	/// The in-code storage version: 1 since order records keep value and bond
+	/// ([`migrations::v1`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]

@@ -423,7 +423,9 @@ fn cancel_open_order_refunds_in_full() {
 		assert_eq!((free(ALICE), escrowed(ALICE)), (INITIAL, 0));
 		assert!(Orders::<Test>::get(id).is_none());
 		assert!(ExpiryQueue::<Test>::get(terms().accept_by + 1).is_empty());
-		assert_eq!(OrderRecords::<Test>::get(id).unwrap().end, OrderEnd::Cancelled);
+		let record = OrderRecords::<Test>::get(id).unwrap();
+		// Never accepted: no bond was at stake.
+		assert_eq!((record.end, record.value, record.bond), (OrderEnd::Cancelled, VALUE, 0));
 		assert_eq!(
 			last_event(),
 			RuntimeEvent::Fulfillment(Event::OrderCancelled { order: id, refund: ESCROW })
@@ -569,6 +571,8 @@ fn on_time_delivery_pays_carrier_frees_bond_and_pays_fee() {
 			(record.end, record.paid_to_carrier, record.refunded, record.slash_scheduled),
 			(OrderEnd::DeliveredOnTime, PAYMENT, 0, 0)
 		);
+		// The record keeps what was at stake.
+		assert_eq!((record.value, record.bond), (VALUE, 5_000));
 		assert!(Orders::<Test>::get(id).is_none());
 		assert!(has_event(Event::OrderSettled {
 			order: id,
@@ -826,4 +830,138 @@ fn genesis_registers_carriers_on_hold() {
 		assert_eq!(staked(BOB), 5 * MIN_STAKE);
 		Fulfillment::do_try_state().expect("invariants hold from genesis");
 	});
+}
+
+// ---- Migrations ----
+
+mod migration_v1 {
+	use super::*;
+	use crate::migrations::v1::{self, v0};
+	use codec::Encode;
+	use frame_support::{
+		storage::unhashed,
+		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
+	};
+
+	type V0Record = v0::OrderRecord<AccountId, Balance, u64>;
+
+	fn legacy(shipper: AccountId, end: OrderEnd, ended_at: u64) -> V0Record {
+		V0Record {
+			shipper,
+			carrier: Some(BOB),
+			end,
+			paid_to_carrier: PAYMENT,
+			refunded: 0,
+			slash_scheduled: 7,
+			ended_at,
+		}
+	}
+
+	/// A chain as runtime 100 left it: v0 records, at storage version 0, beside live orders.
+	fn v0_chain() -> Vec<(u64, V0Record)> {
+		let live = bonded_order();
+		let open = create(ALICE, terms());
+		assert_eq!((live, open), (0, 1));
+		let records = vec![
+			(7, legacy(ALICE, OrderEnd::DeliveredOnTime, 3)),
+			(8, legacy(CHARLIE, OrderEnd::Lost, 4)),
+			(9, legacy(DAVE, OrderEnd::DeliveredWithFault, 5)),
+		];
+		for (id, record) in &records {
+			unhashed::put_raw(&OrderRecords::<Test>::hashed_key_for(id), &record.encode());
+		}
+		StorageVersion::new(0).put::<Fulfillment>();
+		records
+	}
+
+	fn root() -> Vec<u8> {
+		sp_io::storage::root(sp_runtime::StateVersion::V1)
+	}
+
+	#[test]
+	fn v0_records_gain_zero_value_and_bond_and_nothing_else_changes() {
+		test(|| {
+			let records = v0_chain();
+			let live =
+				(Orders::<Test>::iter().collect::<Vec<_>>(), ledger(BOB).encode(), balances());
+			let state = v1::pre_upgrade_check::<Test>();
+
+			let weight = v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+
+			v1::post_upgrade_check::<Test>(state).expect("the post-upgrade check passes");
+			assert_eq!(Fulfillment::on_chain_storage_version(), StorageVersion::new(1));
+			for (id, old) in records {
+				let new = OrderRecords::<Test>::get(id).expect("kept");
+				assert_eq!((new.value, new.bond), (0, 0));
+				assert_eq!(
+					(new.shipper, new.end, new.slash_scheduled, new.ended_at),
+					(old.shipper, old.end, old.slash_scheduled, old.ended_at)
+				);
+			}
+			assert_eq!(
+				(Orders::<Test>::iter().collect::<Vec<_>>(), ledger(BOB).encode(), balances()),
+				live
+			);
+			// Three records read and written, and the version read and written.
+			assert_eq!(weight, <Test as frame_system::Config>::DbWeight::get().reads_writes(4, 4));
+		});
+	}
+
+	#[test]
+	fn the_migration_runs_once() {
+		test(|| {
+			v0_chain();
+			v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+			let after_first = root();
+			let weight = v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+			assert_eq!(root(), after_first);
+			// Only the version was read.
+			assert_eq!(weight, <Test as frame_system::Config>::DbWeight::get().reads(1));
+		});
+	}
+
+	#[test]
+	fn records_written_at_v1_are_not_migrated_again() {
+		test(|| {
+			// As the genesis of a chain that starts with this code writes (the runtime's tests
+			// check that it does).
+			StorageVersion::new(1).put::<Fulfillment>();
+			let id = create(ALICE, terms());
+			assert_ok!(Fulfillment::cancel_order(RuntimeOrigin::signed(ALICE), id));
+			let before = root();
+			v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+			assert_eq!(root(), before);
+			assert_eq!(OrderRecords::<Test>::get(id).unwrap().value, VALUE);
+		});
+	}
+
+	#[test]
+	fn the_post_upgrade_check_catches_a_changed_or_lost_record() {
+		test(|| {
+			v0_chain();
+			let state = v1::pre_upgrade_check::<Test>();
+			v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
+			OrderRecords::<Test>::mutate(8, |r| r.as_mut().unwrap().refunded = 1);
+			assert!(v1::post_upgrade_check::<Test>(state.clone()).is_err());
+			OrderRecords::<Test>::mutate(8, |r| r.as_mut().unwrap().refunded = 0);
+			assert!(v1::post_upgrade_check::<Test>(state.clone()).is_ok());
+			OrderRecords::<Test>::remove(9);
+			assert!(v1::post_upgrade_check::<Test>(state).is_err());
+			// Put back, so the invariants at the end of the test see a consistent chain.
+			OrderRecords::<Test>::insert(
+				9,
+				OrderRecord {
+					shipper: DAVE,
+					carrier: Some(BOB),
+					value: 0,
+					bond: 0,
+					end: OrderEnd::DeliveredWithFault,
+					paid_to_carrier: PAYMENT,
+					refunded: 0,
+					slash_scheduled: 7,
+					ended_at: 5,
+				},
+			);
+		});
+	}
 }

@@ -127,6 +127,11 @@ pub struct OrderRecord<AccountId, Balance, BlockNumber> {
 	pub shipper: AccountId,
 	/// The carrier, if one accepted.
 	pub carrier: Option<AccountId>,
+	/// The declared cargo value (zero in records written before storage version 1).
+	pub value: Balance,
+	/// The carrier's bond, zero if none accepted (and in records written before storage
+	/// version 1).
+	pub bond: Balance,
 	/// How it ended.
 	pub end: OrderEnd,
 	/// Paid to the carrier.

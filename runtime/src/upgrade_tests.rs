@@ -1,0 +1,241 @@
+//! Runtime upgrades: this runtime's `Migrations`, run by `Executive` as on the first block
+//! after a `set_code`, on a chain the previous runtime (spec 100) left with open and bonded
+//! orders, a committee collecting reports, ended orders and a pending slash. The checks are
+//! the ones try-runtime makes against live state: each migration's pre/post-upgrade checks,
+//! every pallet's try-state, and here also that nothing outside what a migration owns changed.
+
+use codec::Encode;
+use frame_support::{
+	assert_ok,
+	storage::unhashed,
+	storage::StoragePrefixedMap,
+	traits::{fungible::Mutate, Get, GetStorageVersion, StorageVersion},
+	weights::Weight,
+};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::Perbill;
+use surety_primitives::{api::OrderStage, currency::UNIT, protocol::Report};
+
+use crate::{
+	surety_api as api,
+	tests::{advance, genesis, HOUR_MS, T0},
+	AccountId, Attestation, Balances, Executive, Fulfillment, Runtime, RuntimeOrigin, System,
+	VERSION,
+};
+use pallet_fulfillment::{migrations::v1, OrderEnd, OrderRecords, OrderTerms};
+use sp_genesis_builder::DEV_RUNTIME_PRESET;
+
+fn shipper() -> AccountId {
+	Sr25519Keyring::Alice.to_account_id()
+}
+
+fn carrier() -> AccountId {
+	Sr25519Keyring::Bob.to_account_id()
+}
+
+fn create_order(accept_by: u32) -> u64 {
+	let id = pallet_fulfillment::NextOrderId::<Runtime>::get();
+	assert_ok!(Fulfillment::create_order(
+		RuntimeOrigin::signed(shipper()),
+		OrderTerms {
+			value: 1_000 * UNIT,
+			payment: 50 * UNIT,
+			carrier: None,
+			accept_by,
+			deliver_by: T0 + HOUR_MS,
+			grace: 0,
+			temperature: None,
+			reference: None,
+		}
+	));
+	id
+}
+
+fn bonded_order() -> u64 {
+	let id = create_order(1_000);
+	assert_ok!(Fulfillment::accept_order(RuntimeOrigin::signed(carrier()), id));
+	id
+}
+
+/// Every member of the order's current round reports `report`, until the round closes.
+fn attest_all(order: u64, report: Report) {
+	let members = pallet_attestation::Committees::<Runtime>::get(order).expect("drawn").members;
+	for member in members {
+		if pallet_attestation::Committees::<Runtime>::get(order)
+			.is_none_or(|c| c.status != pallet_attestation::RoundStatus::Collecting)
+		{
+			break;
+		}
+		assert_ok!(Attestation::attest(
+			RuntimeOrigin::signed(member.who),
+			order,
+			report,
+			Default::default()
+		));
+	}
+}
+
+fn delivered(at: u64) -> Report {
+	Report::Delivered { at, max_excursion_centi_c_minutes: 0, damage: Perbill::zero() }
+}
+
+/// The orders of the chain runtime 100 left.
+struct InFlight {
+	open: u64,
+	attesting: u64,
+	cancelled: u64,
+	slashed: u64,
+}
+
+/// The dev chain with orders at every stage, then rewritten to what runtime 100 stored: order
+/// records in the v0 layout, the fulfillment pallet at storage version 0, spec 100 last run.
+fn chain_left_by_runtime_100() -> InFlight {
+	System::set_block_number(1);
+	pallet_timestamp::Now::<Runtime>::put(T0);
+	for i in 1..=8u8 {
+		let attester = AccountId::from([i; 32]);
+		Balances::set_balance(&attester, 1_000 * UNIT);
+		assert_ok!(Attestation::register_attester(RuntimeOrigin::signed(attester), 500 * UNIT));
+	}
+	let slashed = bonded_order();
+	attest_all(slashed, delivered(T0 + 3 * HOUR_MS));
+	let cancelled = create_order(1_000);
+	assert_ok!(Fulfillment::cancel_order(RuntimeOrigin::signed(shipper()), cancelled));
+	advance(<Runtime as pallet_disputes::Config>::DisputeWindow::get());
+	assert_eq!(OrderRecords::<Runtime>::get(slashed).unwrap().end, OrderEnd::DeliveredWithFault);
+	assert_eq!(api::pending_slashes(carrier()).len(), 1, "the late delivery's slash is pending");
+	let open = create_order(1_000);
+	let attesting = bonded_order();
+
+	for (id, record) in OrderRecords::<Runtime>::iter() {
+		let v0 = v1::v0::OrderRecord::from(record);
+		unhashed::put_raw(&OrderRecords::<Runtime>::hashed_key_for(id), &v0.encode());
+	}
+	StorageVersion::new(0).put::<Fulfillment>();
+	frame_system::LastRuntimeUpgrade::<Runtime>::put(frame_system::LastRuntimeUpgradeInfo {
+		spec_version: 100.into(),
+		spec_name: VERSION.spec_name.clone(),
+	});
+	InFlight { open, attesting, cancelled, slashed }
+}
+
+/// Every key and value in storage.
+fn all_storage() -> Vec<(Vec<u8>, Vec<u8>)> {
+	let mut pairs = Vec::new();
+	let mut key = Vec::new();
+	while let Some(next) = sp_io::storage::next_key(&key) {
+		let value = unhashed::get_raw(&next).expect("next_key returns a present key");
+		pairs.push((next.clone(), value));
+		key = next;
+	}
+	pairs
+}
+
+/// Whether a key belongs to what the v1 migration owns: the order records and the version.
+fn migrated_by_v1(key: &[u8]) -> bool {
+	key.starts_with(&OrderRecords::<Runtime>::final_prefix())
+		|| key == StorageVersion::storage_key::<Fulfillment>()
+}
+
+fn try_state() {
+	pallet_fulfillment::Pallet::<Runtime>::do_try_state().expect("fulfillment invariants");
+	pallet_attestation::Pallet::<Runtime>::do_try_state().expect("attestation invariants");
+	pallet_disputes::Pallet::<Runtime>::do_try_state().expect("disputes invariants");
+	pallet_slashing::Pallet::<Runtime>::do_try_state().expect("slashing invariants");
+}
+
+#[test]
+fn the_upgrade_from_runtime_100_migrates_the_records_and_keeps_everything_in_flight() {
+	genesis(DEV_RUNTIME_PRESET).execute_with(|| {
+		let orders = chain_left_by_runtime_100();
+		let frame_system_upgraded = frame_system::LastRuntimeUpgrade::<Runtime>::get()
+			.is_some_and(|last| last.was_upgraded(&VERSION));
+		assert!(frame_system_upgraded, "spec 101 counts as an upgrade from 100");
+		let before = all_storage();
+		let checked = v1::pre_upgrade_check::<Runtime>();
+		let pending = api::pending_slashes(carrier());
+		let bob = api::carrier(carrier()).unwrap();
+
+		Executive::execute_on_runtime_upgrade();
+
+		v1::post_upgrade_check::<Runtime>(checked).expect("v1's post-upgrade check");
+		try_state();
+		assert_eq!(Fulfillment::on_chain_storage_version(), StorageVersion::new(1));
+		let after = all_storage();
+		let untouched = |pairs: &[(Vec<u8>, Vec<u8>)]| {
+			pairs.iter().filter(|(k, _)| !migrated_by_v1(k)).cloned().collect::<Vec<_>>()
+		};
+		assert_eq!(untouched(&after), untouched(&before), "only v1's keys changed");
+		assert_eq!(after.len(), before.len());
+
+		// The views the RPC serves: records from runtime 100 show no value or bond.
+		for ended in [orders.cancelled, orders.slashed] {
+			let view = api::order(ended).unwrap();
+			assert_eq!((view.value, view.bond), (0, 0));
+			assert!(matches!(view.stage, OrderStage::Ended { .. }));
+		}
+		assert_eq!(api::order(orders.open).unwrap().stage, OrderStage::Open { accept_by: 1_000 });
+		assert_eq!(api::order(orders.attesting).unwrap().stage, OrderStage::Attesting { round: 1 });
+		assert_eq!(api::pending_slashes(carrier()), pending);
+		assert_eq!(api::carrier(carrier()).unwrap(), bob);
+
+		// The chain goes on under runtime 101: the slash compensates the shipper, and the
+		// bonded order settles into a record that keeps its value and bond.
+		let bond = api::order(orders.attesting).unwrap().bond;
+		let paid_before = Balances::free_balance(shipper());
+		advance(<Runtime as pallet_slashing::Config>::SlashDeferPeriod::get());
+		assert!(api::pending_slashes(carrier()).is_empty());
+		assert!(Balances::free_balance(shipper()) > paid_before, "the shipper got the slash");
+		attest_all(orders.attesting, delivered(T0));
+		advance(<Runtime as pallet_disputes::Config>::DisputeWindow::get());
+		let record = OrderRecords::<Runtime>::get(orders.attesting).expect("settled");
+		assert_eq!(record.end, OrderEnd::DeliveredOnTime);
+		assert_eq!((record.value, record.bond), (1_000 * UNIT, bond));
+		try_state();
+	});
+}
+
+#[test]
+fn a_chain_that_started_with_this_runtime_has_nothing_to_migrate() {
+	genesis(DEV_RUNTIME_PRESET).execute_with(|| {
+		assert_eq!(Fulfillment::on_chain_storage_version(), StorageVersion::new(1));
+		let root = sp_io::storage::root(sp_runtime::StateVersion::V1);
+		Executive::execute_on_runtime_upgrade();
+		assert_eq!(sp_io::storage::root(sp_runtime::StateVersion::V1), root);
+	});
+}
+
+/// The v1 migration runs in one block: it must fit in one for the number of records a chain
+/// may have when it upgrades. Past the figure this test prints, it needs to become a
+/// multi-block migration.
+#[test]
+fn the_v1_migration_of_ten_thousand_records_fits_in_a_block() {
+	const RECORDS: u64 = 10_000;
+	genesis(DEV_RUNTIME_PRESET).execute_with(|| {
+		for id in 0..RECORDS {
+			let record = v1::v0::OrderRecord {
+				shipper: shipper(),
+				carrier: Some(carrier()),
+				end: OrderEnd::DeliveredOnTime,
+				paid_to_carrier: 50 * UNIT,
+				refunded: 0u128,
+				slash_scheduled: 0u128,
+				ended_at: 1u32,
+			};
+			unhashed::put_raw(&OrderRecords::<Runtime>::hashed_key_for(id), &record.encode());
+		}
+		StorageVersion::new(0).put::<Fulfillment>();
+		let weight = Executive::execute_on_runtime_upgrade();
+		assert_eq!(OrderRecords::<Runtime>::iter().count() as u64, RECORDS);
+
+		let block: Weight = <Runtime as frame_system::Config>::BlockWeights::get().max_block;
+		let db = <Runtime as frame_system::Config>::DbWeight::get();
+		let per_record = db.reads_writes(1, 1).ref_time();
+		println!(
+			"v1 over {RECORDS} records: {:.1} % of a block; a block holds {} records",
+			weight.ref_time() as f64 * 100.0 / block.ref_time() as f64,
+			block.ref_time() / per_record
+		);
+		assert!(weight.all_lte(block), "{weight:?} exceeds a block ({block:?})");
+	});
+}
