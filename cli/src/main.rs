@@ -99,6 +99,18 @@ struct ClaimCommand {
 
 #[derive(Subcommand)]
 enum Command {
+	#[command(flatten)]
+	Online(OnlineCommand),
+	/// The SS58 account of a key.
+	Account {
+		#[command(flatten)]
+		signer: Signer,
+	},
+}
+
+/// The commands that talk to a node.
+#[derive(Subcommand)]
+enum OnlineCommand {
 	/// Ship: create an order, escrowing its payment and the attestation fee.
 	CreateOrder {
 		#[command(flatten)]
@@ -150,11 +162,6 @@ enum Command {
 		/// Give up after this long.
 		#[arg(long, value_parser = parse_duration, default_value = "30m")]
 		timeout: Duration,
-	},
-	/// The SS58 account of a key.
-	Account {
-		#[command(flatten)]
-		signer: Signer,
 	},
 	/// The bond a carrier would put up for cargo of a given value.
 	Quote {
@@ -281,19 +288,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 			println!("{}", signer.keypair()?.public_key().to_account_id());
 			Ok(())
 		}
-		command => {
+		Command::Online(command) => {
 			let url = cli.url.or_else(|| std::env::var(URL_VARIABLE).ok());
 			run_online(url.as_deref().unwrap_or(DEFAULT_URL), command).await
 		}
 	}
 }
 
-/// The commands that talk to a node.
-async fn run_online(url: &str, command: Command) -> anyhow::Result<()> {
+async fn run_online(url: &str, command: OnlineCommand) -> anyhow::Result<()> {
 	let surety = Surety::connect(url).await?;
 	match command {
-		Command::Account { .. } => bail!("`account` needs no node"),
-		Command::CreateOrder {
+		OnlineCommand::CreateOrder {
 			signer,
 			value,
 			payment,
@@ -332,49 +337,51 @@ async fn run_online(url: &str, command: Command) -> anyhow::Result<()> {
 				watch(&surety, id, Duration::from_secs(30 * 60)).await?;
 			}
 		}
-		Command::Accept { signer, order } => {
+		OnlineCommand::Accept { signer, order } => {
 			let included = surety.accept_order(&signer.keypair()?, order, progress).await?;
 			print_included(&format!("order {order} accepted"), &included);
 		}
-		Command::Attest(command) => make_claim(&surety, ClaimKind::Attestation, command).await?,
-		Command::Dispute(command) => make_claim(&surety, ClaimKind::Dispute, command).await?,
-		Command::Watch { order, timeout } => watch(&surety, order, timeout).await?,
-		Command::Quote { value, carrier } => {
+		OnlineCommand::Attest(command) => {
+			make_claim(&surety, ClaimKind::Attestation, command).await?
+		}
+		OnlineCommand::Dispute(command) => make_claim(&surety, ClaimKind::Dispute, command).await?,
+		OnlineCommand::Watch { order, timeout } => watch(&surety, order, timeout).await?,
+		OnlineCommand::Quote { value, carrier } => {
 			let bond = surety.quote_bond(value, &parse_account(&carrier)?).await?;
 			println!("{}", format_amount(bond));
 		}
-		Command::Order { order } => {
+		OnlineCommand::Order { order } => {
 			let view = surety.order(order, None).await?;
 			if view.is_null() {
 				bail!("there is no order {order}");
 			}
 			print_json(&view)?;
 		}
-		Command::Committee { order } => {
+		OnlineCommand::Committee { order } => {
 			let committee = surety.committee(order).await?;
 			if committee.is_null() {
 				bail!("order {order} has no committee (not accepted yet, or ended)");
 			}
 			print_json(&committee)?;
 		}
-		Command::Carrier { account } => {
+		OnlineCommand::Carrier { account } => {
 			let profile = surety.carrier(&parse_account(&account)?).await?;
 			if profile.is_null() {
 				bail!("{account} is not a registered carrier");
 			}
 			print_json(&profile)?;
 		}
-		Command::Attester { account } => {
+		OnlineCommand::Attester { account } => {
 			let profile = surety.attester(&parse_account(&account)?).await?;
 			if profile.is_null() {
 				bail!("{account} is not a registered attester");
 			}
 			print_json(&profile)?;
 		}
-		Command::PendingSlashes { account } => {
+		OnlineCommand::PendingSlashes { account } => {
 			print_json(&surety.pending_slashes(&parse_account(&account)?).await?)?
 		}
-		Command::Leverage => print_json(&surety.security_leverage().await?)?,
+		OnlineCommand::Leverage => print_json(&surety.security_leverage().await?)?,
 	}
 	Ok(())
 }

@@ -1,8 +1,10 @@
 //! Invariant fuzzing of the four protocol pallets in this runtime: long random sequences of
 //! calls (valid and invalid, from random signed accounts, Root and unsigned) with blocks
-//! advancing in between. After every block each pallet's `do_try_state` must hold (holds equal
-//! ledgers, timers match live state, …) and no balance may appear or vanish (total issuance
-//! is constant: slashes only move funds). No call may panic.
+//! advancing in between. After every block each pallet's `do_try_state` must hold (every
+//! ledger's hold is there, timers match live state, …), everything held for a protocol reason
+//! must be accounted for by a ledger, live order or live deposit (no orphaned holds), and no
+//! balance may appear or vanish (total issuance is constant: slashes only move funds). No call
+//! may panic.
 //!
 //! `SURETY_FUZZ_CASES` sets the number of sequences (default 10,000; the test command runs the
 //! default) and `SURETY_FUZZ_SEED` the seed they are drawn from (default a fixed one, so the
@@ -21,7 +23,8 @@ use surety_primitives::{currency::UNIT, protocol::Report};
 
 use crate::{
 	tests::{advance, genesis, T0},
-	AccountId, Attestation, Disputes, Fulfillment, Runtime, RuntimeCall, Slashing, System,
+	AccountId, Attestation, Disputes, Fulfillment, Runtime, RuntimeCall, RuntimeHoldReason,
+	Slashing, System,
 };
 use pallet_fulfillment::{OrderTerms, TemperatureBand};
 use sp_genesis_builder::DEV_RUNTIME_PRESET;
@@ -270,7 +273,33 @@ fn check(issuance: u128, after: &str) -> Result<(), TestCaseError> {
 		"total issuance changed after {}",
 		after
 	);
+	// The pallets check that every ledger's hold is there; from the holds' side, nothing may be
+	// held for a protocol reason that no ledger, live order or live deposit accounts for.
+	let carriers: u128 =
+		pallet_fulfillment::Carriers::<Runtime>::iter_values().map(|l| l.stake.total).sum();
+	let escrows: u128 =
+		pallet_fulfillment::Orders::<Runtime>::iter_values().map(|o| o.escrow()).sum();
+	let attesters: u128 =
+		pallet_attestation::Attesters::<Runtime>::iter_values().map(|a| a.stake.total).sum();
+	let deposits = pallet_disputes::TotalLiveDeposits::<Runtime>::get();
+	for (reason, accounted) in [
+		(pallet_fulfillment::HoldReason::CarrierStake.into(), carriers),
+		(pallet_fulfillment::HoldReason::OrderEscrow.into(), escrows),
+		(pallet_attestation::HoldReason::AttesterStake.into(), attesters),
+		(pallet_disputes::HoldReason::DisputeDeposit.into(), deposits),
+	] {
+		prop_assert_eq!(held_for(reason), accounted, "{:?} held after {}", reason, after);
+	}
 	Ok(())
+}
+
+/// Everything held for `reason`, over all accounts.
+fn held_for(reason: RuntimeHoldReason) -> u128 {
+	pallet_balances::Holds::<Runtime>::iter_values()
+		.flat_map(|holds| holds.into_iter())
+		.filter(|hold| hold.id == reason)
+		.map(|hold| hold.amount)
+		.sum()
 }
 
 /// The dev genesis, built once: each sequence starts from a copy of it.
@@ -383,4 +412,21 @@ fn random_call_sequences_keep_every_invariant() {
 		reached.orders_ended > 0 && reached.slashes_scheduled > 0 && reached.disputes > 0,
 		"the sequences must reach settlements, slashes and disputes: {reached:?}"
 	);
+}
+
+#[test]
+fn a_hold_no_ledger_accounts_for_fails_the_check() {
+	use frame_support::traits::fungible::MutateHold;
+	genesis(DEV_RUNTIME_PRESET).execute_with(|| {
+		let issuance = pallet_balances::TotalIssuance::<Runtime>::get();
+		check(issuance, "genesis").expect("genesis is consistent");
+		// Ferdie is neither a carrier nor a shipper: a carrier-stake hold on him is orphaned.
+		let ferdie = Sr25519Keyring::Ferdie.to_account_id();
+		let reason = pallet_fulfillment::HoldReason::CarrierStake.into();
+		assert!(!pallet_fulfillment::Carriers::<Runtime>::contains_key(&ferdie));
+		assert!(pallet_fulfillment::Pallet::<Runtime>::do_try_state().is_ok());
+		crate::Balances::hold(&reason, &ferdie, UNIT).expect("Ferdie has funds");
+		let broken = check(issuance, "an orphaned hold").expect_err("the hold is unaccounted for");
+		assert!(format!("{broken:?}").contains("CarrierStake"), "{broken:?}");
+	});
 }
