@@ -27,6 +27,8 @@ mod fuzz_tests;
 pub mod genesis_config_presets;
 #[cfg(test)]
 mod protocol_tests;
+#[cfg(test)]
+mod state_growth_tests;
 pub mod surety_api;
 #[cfg(test)]
 mod tests;

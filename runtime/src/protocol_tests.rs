@@ -3,7 +3,7 @@
 
 use frame_support::{
 	assert_ok,
-	traits::{fungible::Mutate, Get, IntegrityTest},
+	traits::{Get, IntegrityTest},
 };
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::Perbill;
@@ -11,15 +11,10 @@ use surety_primitives::{api::OrderStage, currency::UNIT, protocol::Report};
 
 use crate::{
 	surety_api as api,
-	tests::{advance, genesis, HOUR_MS, T0},
-	AccountId, AllPalletsWithSystem, Attestation, Balances, Fulfillment, Runtime, RuntimeOrigin,
-	System,
+	tests::{advance, attest_all, genesis, register_attesters, HOUR_MS, T0},
+	AccountId, AllPalletsWithSystem, Balances, Fulfillment, Runtime, RuntimeOrigin, System,
 };
 use sp_genesis_builder::DEV_RUNTIME_PRESET;
-
-fn attester(i: u8) -> AccountId {
-	AccountId::from([i; 32])
-}
 
 #[test]
 fn the_protocol_pallets_pass_their_integrity_checks() {
@@ -37,13 +32,7 @@ fn a_late_delivery_is_attested_finalized_settled_and_slashed_to_the_shipper() {
 		let carrier = Sr25519Keyring::Bob.to_account_id();
 		// Bob is a carrier from genesis.
 		assert!(pallet_fulfillment::Carriers::<Runtime>::contains_key(&carrier));
-		for i in 1..=8 {
-			Balances::set_balance(&attester(i), 1_000 * UNIT);
-			assert_ok!(Attestation::register_attester(
-				RuntimeOrigin::signed(attester(i)),
-				500 * UNIT
-			));
-		}
+		register_attesters();
 
 		let order = pallet_fulfillment::NextOrderId::<Runtime>::get();
 		let terms = pallet_fulfillment::OrderTerms {
@@ -84,19 +73,7 @@ fn a_late_delivery_is_attested_finalized_settled_and_slashed_to_the_shipper() {
 			max_excursion_centi_c_minutes: 0,
 			damage: Perbill::zero(),
 		};
-		for member in &members {
-			if pallet_attestation::Committees::<Runtime>::get(order)
-				.is_some_and(|c| c.status != pallet_attestation::RoundStatus::Collecting)
-			{
-				break;
-			}
-			assert_ok!(Attestation::attest(
-				RuntimeOrigin::signed(member.clone()),
-				order,
-				late,
-				Default::default()
-			));
-		}
+		attest_all(order, late);
 		assert!(matches!(
 			api::order(order).unwrap().stage,
 			OrderStage::DisputeWindow { outcome, .. } if outcome == late

@@ -38,6 +38,37 @@ pub(crate) fn advance(blocks: u32) {
 	}
 }
 
+/// Registers eight more attesters, `[1; 32]` to `[8; 32]`, each staking 500 SURE: enough for
+/// a first round and an escalation drawn from other accounts than the genesis ones.
+pub(crate) fn register_attesters() {
+	use crate::{Attestation, Balances, RuntimeOrigin};
+	use frame_support::traits::fungible::Mutate;
+	use surety_primitives::currency::UNIT;
+	for i in 1..=8u8 {
+		let attester = crate::AccountId::from([i; 32]);
+		Balances::set_balance(&attester, 1_000 * UNIT);
+		frame_support::assert_ok!(Attestation::register_attester(
+			RuntimeOrigin::signed(attester),
+			500 * UNIT
+		));
+	}
+}
+
+/// Every member of the order's current round reports `report` (reports are taken until the
+/// outcome is final, so none of them is judged missing).
+pub(crate) fn attest_all(order: u64, report: surety_primitives::protocol::Report) {
+	use crate::{Attestation, RuntimeOrigin};
+	let committee = pallet_attestation::Committees::<Runtime>::get(order).expect("drawn");
+	for member in committee.members.into_iter().filter(|m| m.round == committee.round) {
+		frame_support::assert_ok!(Attestation::attest(
+			RuntimeOrigin::signed(member.who),
+			order,
+			report,
+			Default::default()
+		));
+	}
+}
+
 pub(crate) fn genesis(preset: &str) -> sp_io::TestExternalities {
 	let patch = genesis_config_presets::get_preset(&PresetId::from(preset))
 		.unwrap_or_else(|| panic!("preset {preset} exists"));

@@ -9,7 +9,7 @@ use frame_support::{
 	assert_ok,
 	storage::unhashed,
 	storage::StoragePrefixedMap,
-	traits::{fungible::Mutate, Get, GetStorageVersion, StorageVersion},
+	traits::{Get, GetStorageVersion, StorageVersion},
 	weights::Weight,
 };
 use sp_keyring::Sr25519Keyring;
@@ -18,9 +18,8 @@ use surety_primitives::{api::OrderStage, currency::UNIT, protocol::Report};
 
 use crate::{
 	surety_api as api,
-	tests::{advance, genesis, HOUR_MS, T0},
-	AccountId, Attestation, Balances, Executive, Fulfillment, Runtime, RuntimeOrigin, System,
-	VERSION,
+	tests::{advance, attest_all, genesis, register_attesters, HOUR_MS, T0},
+	AccountId, Balances, Executive, Fulfillment, Runtime, RuntimeOrigin, System, VERSION,
 };
 use pallet_fulfillment::{migrations::v1, OrderEnd, OrderRecords, OrderTerms};
 use sp_genesis_builder::DEV_RUNTIME_PRESET;
@@ -57,24 +56,6 @@ fn bonded_order() -> u64 {
 	id
 }
 
-/// Every member of the order's current round reports `report`, until the round closes.
-fn attest_all(order: u64, report: Report) {
-	let members = pallet_attestation::Committees::<Runtime>::get(order).expect("drawn").members;
-	for member in members {
-		if pallet_attestation::Committees::<Runtime>::get(order)
-			.is_none_or(|c| c.status != pallet_attestation::RoundStatus::Collecting)
-		{
-			break;
-		}
-		assert_ok!(Attestation::attest(
-			RuntimeOrigin::signed(member.who),
-			order,
-			report,
-			Default::default()
-		));
-	}
-}
-
 fn delivered(at: u64) -> Report {
 	Report::Delivered { at, max_excursion_centi_c_minutes: 0, damage: Perbill::zero() }
 }
@@ -92,11 +73,7 @@ struct InFlight {
 fn chain_left_by_runtime_100() -> InFlight {
 	System::set_block_number(1);
 	pallet_timestamp::Now::<Runtime>::put(T0);
-	for i in 1..=8u8 {
-		let attester = AccountId::from([i; 32]);
-		Balances::set_balance(&attester, 1_000 * UNIT);
-		assert_ok!(Attestation::register_attester(RuntimeOrigin::signed(attester), 500 * UNIT));
-	}
+	register_attesters();
 	let slashed = bonded_order();
 	attest_all(slashed, delivered(T0 + 3 * HOUR_MS));
 	let cancelled = create_order(1_000);
