@@ -5,11 +5,11 @@
 use frame_support::{assert_ok, dispatch::RawOrigin};
 use sp_core::H256;
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::{traits::Dispatchable, DispatchError, Perbill, StateVersion};
+use sp_runtime::{traits::Dispatchable, DispatchError, StateVersion};
 use surety_primitives::{currency::UNIT, protocol::Report};
 
 use crate::{
-	tests::{genesis, T0},
+	tests::{delivered, genesis, T0},
 	AccountId, Runtime, RuntimeCall, RuntimeOrigin, System,
 };
 use pallet_fulfillment::{OrderTerms, TemperatureBand};
@@ -54,10 +54,6 @@ fn terms() -> OrderTerms<AccountId, u128, u32> {
 		temperature: None,
 		reference: None,
 	}
-}
-
-fn delivered() -> Report {
-	Report::Delivered { at: T0, max_excursion_centi_c_minutes: 0, damage: Perbill::zero() }
 }
 
 /// Dev genesis at block 1 with an open order (0) and an order bonded by Bob (1), both Alice's.
@@ -284,7 +280,7 @@ fn attestation_refuses_bad_input_and_changes_nothing() {
 	let attest = |order| {
 		RuntimeCall::Attestation(AttestationCall::attest {
 			order,
-			report: delivered(),
+			report: delivered(T0),
 			evidence: H256::zero(),
 		})
 	};

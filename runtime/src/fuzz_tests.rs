@@ -22,9 +22,8 @@ use sp_runtime::{traits::Dispatchable, Perbill};
 use surety_primitives::{currency::UNIT, protocol::Report};
 
 use crate::{
-	tests::{advance, genesis, T0},
-	AccountId, Attestation, Disputes, Fulfillment, Runtime, RuntimeCall, RuntimeHoldReason,
-	Slashing, System,
+	tests::{advance, genesis, protocol_try_state, T0},
+	AccountId, Runtime, RuntimeCall, RuntimeHoldReason, System,
 };
 use pallet_fulfillment::{OrderTerms, TemperatureBand};
 use sp_genesis_builder::DEV_RUNTIME_PRESET;
@@ -260,13 +259,9 @@ fn party(call: &RuntimeCall, pick: u8) -> Option<AccountId> {
 
 /// Every invariant the pallets own, and conservation of the total issuance.
 fn check(issuance: u128, after: &str) -> Result<(), TestCaseError> {
-	let fail = |pallet: &str, e: sp_runtime::TryRuntimeError| {
+	protocol_try_state().map_err(|(pallet, e)| {
 		TestCaseError::fail(format!("{pallet} invariant broken after {after}: {e:?}"))
-	};
-	Fulfillment::do_try_state().map_err(|e| fail("fulfillment", e))?;
-	Attestation::do_try_state().map_err(|e| fail("attestation", e))?;
-	Disputes::do_try_state().map_err(|e| fail("disputes", e))?;
-	Slashing::do_try_state().map_err(|e| fail("slashing", e))?;
+	})?;
 	prop_assert_eq!(
 		pallet_balances::TotalIssuance::<Runtime>::get(),
 		issuance,

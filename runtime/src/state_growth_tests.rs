@@ -10,11 +10,12 @@
 use codec::MaxEncodedLen;
 use frame_support::{assert_ok, traits::Get};
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::Perbill;
-use surety_primitives::{currency::UNIT, protocol::Report};
+use surety_primitives::currency::UNIT;
 
 use crate::{
-	tests::{advance, attest_all, genesis, register_attesters, HOUR_MS, T0},
+	tests::{
+		advance, all_storage, attest_all, delivered, genesis, register_attesters, HOUR_MS, T0,
+	},
 	AccountId, Fulfillment, Runtime, RuntimeOrigin, System,
 };
 use pallet_fulfillment::OrderTerms;
@@ -27,14 +28,7 @@ const ORDERS: u64 = 20;
 /// cleared at the start of every block).
 fn state_bytes() -> u64 {
 	System::reset_events();
-	let mut total = 0u64;
-	let mut key = Vec::new();
-	while let Some(next) = sp_io::storage::next_key(&key) {
-		let value = sp_io::storage::get(&next).map_or(0, |v| v.len());
-		total += (next.len() + value) as u64;
-		key = next;
-	}
-	total
+	all_storage().iter().map(|(key, value)| (key.len() + value.len()) as u64).sum()
 }
 
 fn per_order(before: u64, after: u64) -> u64 {
@@ -77,13 +71,8 @@ fn state_growth_per_order_is_within_the_declared_bounds() {
 			}
 		};
 		let settle = |orders: core::ops::Range<u64>| {
-			let on_time = Report::Delivered {
-				at: T0,
-				max_excursion_centi_c_minutes: 0,
-				damage: Perbill::zero(),
-			};
 			for id in orders {
-				attest_all(id, on_time);
+				attest_all(id, delivered(T0));
 			}
 			let window: u32 = <Runtime as pallet_disputes::Config>::DisputeWindow::get();
 			advance(window + 1);

@@ -69,6 +69,36 @@ pub(crate) fn attest_all(order: u64, report: surety_primitives::protocol::Report
 	}
 }
 
+/// A report that the cargo was delivered intact at `at` (unix ms).
+pub(crate) fn delivered(at: u64) -> surety_primitives::protocol::Report {
+	surety_primitives::protocol::Report::Delivered {
+		at,
+		max_excursion_centi_c_minutes: 0,
+		damage: sp_runtime::Perbill::zero(),
+	}
+}
+
+/// Every key and value in storage, in key order.
+pub(crate) fn all_storage() -> Vec<(Vec<u8>, Vec<u8>)> {
+	let mut pairs = Vec::new();
+	let mut key = Vec::new();
+	while let Some(next) = sp_io::storage::next_key(&key) {
+		let value = sp_io::storage::get(&next).map(|v| v.to_vec()).unwrap_or_default();
+		pairs.push((next.clone(), value));
+		key = next;
+	}
+	pairs
+}
+
+/// The four protocol pallets' invariants; an error names the pallet.
+pub(crate) fn protocol_try_state() -> Result<(), (&'static str, sp_runtime::TryRuntimeError)> {
+	use crate::{Attestation, Disputes, Fulfillment, Slashing};
+	Fulfillment::do_try_state().map_err(|e| ("fulfillment", e))?;
+	Attestation::do_try_state().map_err(|e| ("attestation", e))?;
+	Disputes::do_try_state().map_err(|e| ("disputes", e))?;
+	Slashing::do_try_state().map_err(|e| ("slashing", e))
+}
+
 pub(crate) fn genesis(preset: &str) -> sp_io::TestExternalities {
 	let patch = genesis_config_presets::get_preset(&PresetId::from(preset))
 		.unwrap_or_else(|| panic!("preset {preset} exists"));

@@ -13,12 +13,14 @@ use frame_support::{
 	weights::Weight,
 };
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::Perbill;
-use surety_primitives::{api::OrderStage, currency::UNIT, protocol::Report};
+use surety_primitives::{api::OrderStage, currency::UNIT};
 
 use crate::{
 	surety_api as api,
-	tests::{advance, attest_all, genesis, register_attesters, HOUR_MS, T0},
+	tests::{
+		advance, all_storage, attest_all, delivered, genesis, protocol_try_state,
+		register_attesters, HOUR_MS, T0,
+	},
 	AccountId, Balances, Executive, Fulfillment, Runtime, RuntimeOrigin, System, VERSION,
 };
 use pallet_fulfillment::{migrations::v1, OrderEnd, OrderRecords, OrderTerms};
@@ -54,10 +56,6 @@ fn bonded_order() -> u64 {
 	let id = create_order(1_000);
 	assert_ok!(Fulfillment::accept_order(RuntimeOrigin::signed(carrier()), id));
 	id
-}
-
-fn delivered(at: u64) -> Report {
-	Report::Delivered { at, max_excursion_centi_c_minutes: 0, damage: Perbill::zero() }
 }
 
 /// The orders of the chain runtime 100 left.
@@ -96,29 +94,10 @@ fn chain_left_by_runtime_100() -> InFlight {
 	InFlight { open, attesting, cancelled, slashed }
 }
 
-/// Every key and value in storage.
-fn all_storage() -> Vec<(Vec<u8>, Vec<u8>)> {
-	let mut pairs = Vec::new();
-	let mut key = Vec::new();
-	while let Some(next) = sp_io::storage::next_key(&key) {
-		let value = unhashed::get_raw(&next).expect("next_key returns a present key");
-		pairs.push((next.clone(), value));
-		key = next;
-	}
-	pairs
-}
-
 /// Whether a key belongs to what the v1 migration owns: the order records and the version.
 fn migrated_by_v1(key: &[u8]) -> bool {
 	key.starts_with(&OrderRecords::<Runtime>::final_prefix())
 		|| key == StorageVersion::storage_key::<Fulfillment>()
-}
-
-fn try_state() {
-	pallet_fulfillment::Pallet::<Runtime>::do_try_state().expect("fulfillment invariants");
-	pallet_attestation::Pallet::<Runtime>::do_try_state().expect("attestation invariants");
-	pallet_disputes::Pallet::<Runtime>::do_try_state().expect("disputes invariants");
-	pallet_slashing::Pallet::<Runtime>::do_try_state().expect("slashing invariants");
 }
 
 #[test]
@@ -136,7 +115,7 @@ fn the_upgrade_from_runtime_100_migrates_the_records_and_keeps_everything_in_fli
 		Executive::execute_on_runtime_upgrade();
 
 		v1::post_upgrade_check::<Runtime>(checked).expect("v1's post-upgrade check");
-		try_state();
+		protocol_try_state().expect("protocol invariants");
 		assert_eq!(Fulfillment::on_chain_storage_version(), StorageVersion::new(1));
 		let after = all_storage();
 		let untouched = |pairs: &[(Vec<u8>, Vec<u8>)]| {
@@ -168,7 +147,7 @@ fn the_upgrade_from_runtime_100_migrates_the_records_and_keeps_everything_in_fli
 		let record = OrderRecords::<Runtime>::get(orders.attesting).expect("settled");
 		assert_eq!(record.end, OrderEnd::DeliveredOnTime);
 		assert_eq!((record.value, record.bond), (1_000 * UNIT, bond));
-		try_state();
+		protocol_try_state().expect("protocol invariants");
 	});
 }
 
