@@ -9,8 +9,9 @@
 # It builds the node with `runtime-benchmarks` in the `weights` profile (its own directory under
 # the target dir, so the node that runs chains is never replaced), then runs
 # `surety-node benchmark pallet` on the dev chain for each pallet, writing
-# runtime/src/weights/<pallet>.rs for our pallets (other pallets' files go to the target dir:
-# the runtime keeps the polkadot-sdk pallets' own weights for now).
+# runtime/src/weights/<pallet>.rs for the pallets whose weights the runtime takes from this
+# machine: ours, and pallet_balances, the yardstick every protocol call is compared against (other
+# pallets' files go to the target dir: the runtime keeps their polkadot-sdk reference weights).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$SURETY_ROOT"
@@ -34,7 +35,7 @@ for pallet in "${PALLETS[@]}"; do
 	args=(benchmark pallet --chain dev --pallet "$pallet" --extrinsic '*'
 		--steps "$STEPS" --repeat "$REPEAT" --wasm-execution compiled
 		--json-file "$OUT/$pallet.json")
-	if [ -f "pallets/${pallet#pallet_}/Cargo.toml" ]; then
+	if [ -f "pallets/${pallet#pallet_}/Cargo.toml" ] || [ "$pallet" = pallet_balances ]; then
 		output="runtime/src/weights/$pallet.rs"
 	else
 		output="$OUT/$pallet.rs"

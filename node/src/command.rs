@@ -7,7 +7,10 @@ use sp_keyring::Sr25519Keyring;
 use surety_runtime::{configs::EXISTENTIAL_DEPOSIT, opaque::Block};
 
 use crate::{
-	benchmarking::{inherent_benchmark_data, RemarkBuilder, TransferKeepAliveBuilder},
+	benchmarking::{
+		inherent_benchmark_data, BenchPlan, CreateOrderBuilder, RemarkBuilder,
+		TransferKeepAliveBuilder,
+	},
 	chain_spec,
 	cli::{Cli, Subcommand},
 	service,
@@ -148,14 +151,22 @@ pub fn run() -> sc_cli::Result<()> {
 				}
 				BenchmarkCmd::Extrinsic(cmd) => {
 					let PartialComponents { client, .. } = service::new_partial(&config)?;
-					let ext_factory = ExtrinsicFactory(vec![
+					let mut builders: Vec<Box<dyn frame_benchmarking_cli::ExtrinsicBuilder>> = vec![
 						Box::new(RemarkBuilder::new(client.clone())),
 						Box::new(TransferKeepAliveBuilder::new(
 							client.clone(),
 							Sr25519Keyring::Alice.to_account_id(),
 							EXISTENTIAL_DEPOSIT,
 						)),
-					]);
+						Box::new(CreateOrderBuilder::new(client.clone())),
+					];
+					// Accepting, attesting and disputing need prepared orders: only on a chain
+					// built from runtime/src/bench_state.rs (scripts/bench.sh).
+					if let Some(plan) = BenchPlan::from_properties(&config.chain_spec.properties())
+					{
+						builders.extend(plan.builders(client.clone())?);
+					}
+					let ext_factory = ExtrinsicFactory(builders);
 					cmd.run(client, inherent_benchmark_data()?, Vec::new(), &ext_factory)
 				}
 				BenchmarkCmd::Machine(cmd) => {

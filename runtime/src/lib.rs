@@ -21,6 +21,8 @@ mod benchmarks;
 pub mod apis;
 #[cfg(test)]
 mod bad_input_tests;
+#[cfg(test)]
+mod bench_state;
 pub mod configs;
 #[cfg(test)]
 mod fuzz_tests;
@@ -45,7 +47,10 @@ pub use surety_primitives::{
 };
 
 pub use frame_system::Call as SystemCall;
+pub use pallet_attestation::Call as AttestationCall;
 pub use pallet_balances::Call as BalancesCall;
+pub use pallet_disputes::Call as DisputesCall;
+pub use pallet_fulfillment::{Call as FulfillmentCall, OrderTerms};
 pub use pallet_timestamp::Call as TimestampCall;
 #[cfg(any(feature = "std", test))]
 pub use sp_runtime::BuildStorage;

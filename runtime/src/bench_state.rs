@@ -1,0 +1,240 @@
+//! The chain state `scripts/bench.sh` measures the stateful protocol calls on (issue 8, item 1).
+//!
+//! The node's `benchmark extrinsic` fills one block with a single kind of extrinsic on top of a
+//! chain's best block. Accepting, attesting and disputing each need orders in the right state,
+//! one per extrinsic: this builds them on the real runtime from the development genesis, and
+//! writes the whole storage and a plan (which order each extrinsic acts on, and who signs it) to
+//! the file named by `SURETY_BENCH_STATE`. The script turns that into a raw chain spec whose
+//! genesis is this state; the node's builders read the plan from the spec's properties.
+//!
+//! Run by the script, not by the test command:
+//! `SURETY_BENCH_STATE=<file> cargo test -p surety-runtime bench_state -- --ignored`.
+
+use frame_support::{
+	assert_ok,
+	storage::with_transaction,
+	traits::{fungible::Mutate, Get},
+};
+use sp_core::hexdisplay::HexDisplay;
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::TransactionOutcome;
+use surety_primitives::{currency::UNIT, protocol::Report, time::MILLISECS_PER_BLOCK};
+
+use crate::{
+	tests::{all_storage, attest_all, delivered, genesis, HOUR_MS, T0},
+	AccountId, Attestation, Balances, Disputes, Fulfillment, Runtime, RuntimeOrigin, System,
+};
+use pallet_fulfillment::OrderTerms;
+use sp_genesis_builder::DEV_RUNTIME_PRESET;
+
+/// Orders prepared for each stateful call: more than a block holds of the cheapest of them
+/// (a block's normal class, 750 ms, over the extrinsic base weight alone, 107 µs, is 7,000).
+const PER_CALL: u32 = 7_200;
+
+/// Orders whose expiry falls in one block (`MaxExpiriesPerBlock`).
+const EXPIRIES_PER_BLOCK: u32 = 64;
+
+/// Plenty: no balance, stake or leverage limit is what stops a benchmark block.
+const PLENTY: u128 = 1_000_000_000 * UNIT;
+
+fn terms(i: u32) -> OrderTerms<AccountId, u128, u32> {
+	OrderTerms {
+		value: 100 * UNIT,
+		payment: 10 * UNIT,
+		carrier: None,
+		// Spread over blocks: a block's expiry queue holds 64 orders.
+		accept_by: 1_000 + i / EXPIRIES_PER_BLOCK,
+		// 30 deliveries per 3-second block: a block's deadline queue holds 32 committees.
+		deliver_by: T0 + HOUR_MS + u64::from(i) * 100,
+		grace: 0,
+		temperature: None,
+		reference: None,
+	}
+}
+
+/// Creates `count` orders by `shipper`; the ids.
+fn create(shipper: &AccountId, count: u32) -> Vec<u64> {
+	(0..count)
+		.map(|_| {
+			let id = pallet_fulfillment::NextOrderId::<Runtime>::get();
+			assert_ok!(Fulfillment::create_order(
+				RuntimeOrigin::signed(shipper.clone()),
+				terms(id as u32)
+			));
+			id
+		})
+		.collect()
+}
+
+fn accept(carrier: &AccountId, orders: &[u64]) {
+	for &id in orders {
+		assert_ok!(Fulfillment::accept_order(RuntimeOrigin::signed(carrier.clone()), id));
+	}
+}
+
+/// Moves to the next block without running any hook, so no window or deadline of the prepared
+/// orders passes: only the per-block queues (proposals' dispute timers) need the room.
+fn next_block() {
+	System::set_block_number(System::block_number() + 1);
+	pallet_timestamp::Now::<Runtime>::mutate(|now| *now += MILLISECS_PER_BLOCK);
+}
+
+fn hex(bytes: &[u8]) -> String {
+	format!("0x{}", HexDisplay::from(&bytes))
+}
+
+#[test]
+#[ignore = "writes the state scripts/bench.sh measures on; run by that script"]
+fn bench_state() {
+	let path = std::env::var("SURETY_BENCH_STATE").expect("SURETY_BENCH_STATE names the output");
+	genesis(DEV_RUNTIME_PRESET).execute_with(|| {
+		System::set_block_number(1);
+		pallet_timestamp::Now::<Runtime>::put(T0);
+		let shipper = Sr25519Keyring::Alice.to_account_id();
+		let accepting = Sr25519Keyring::Bob.to_account_id();
+		let bonded = Sr25519Keyring::Charlie.to_account_id();
+		for who in [&shipper, &accepting, &bonded] {
+			Balances::set_balance(who, PLENTY);
+		}
+		for carrier in [&accepting, &bonded] {
+			assert_ok!(Fulfillment::bond_extra(RuntimeOrigin::signed(carrier.clone()), PLENTY / 2));
+		}
+		for attester in crate::genesis_config_presets::genesis_attesters() {
+			Balances::set_balance(&attester, PLENTY);
+			assert_ok!(Attestation::bond_extra(RuntimeOrigin::signed(attester), PLENTY / 2));
+		}
+
+		// accept_order: open orders, any carrier.
+		let to_accept = create(&shipper, PER_CALL);
+
+		// attest: bonded orders whose first round collects; one extrinsic per member.
+		let collecting = create(&shipper, PER_CALL / 3 + 1);
+		accept(&bonded, &collecting);
+		let mut to_attest = Vec::new();
+		for &id in &collecting {
+			let committee = pallet_attestation::Committees::<Runtime>::get(id).expect("drawn");
+			to_attest.extend(committee.members.into_iter().map(|m| (id, m.who)));
+		}
+		to_attest.truncate(PER_CALL as usize);
+
+		// dispute: orders with a proposed outcome, in their dispute window. A block's dispute
+		// timers take 16 cases.
+		let to_dispute = create(&shipper, PER_CALL);
+		accept(&bonded, &to_dispute);
+		for chunk in to_dispute.chunks(16) {
+			for &id in chunk {
+				attest_all(id, delivered(T0 + HOUR_MS));
+			}
+			next_block();
+		}
+
+		// The benchmark block is block 1 at time 0 on the spec built from this state: the
+		// timestamp must be 0 for BABE (its current slot is 0) and for `Timestamp::set`.
+		pallet_timestamp::Now::<Runtime>::kill();
+		System::set_block_number(0);
+		System::reset_events();
+
+		// Each kind of call goes through on this state, as the benchmark block will see it.
+		let _ = with_transaction(|| {
+			System::set_block_number(1);
+			assert_ok!(Fulfillment::accept_order(
+				RuntimeOrigin::signed(accepting.clone()),
+				to_accept[PER_CALL as usize - 1]
+			));
+			let (order, member) = to_attest.last().expect("prepared").clone();
+			assert_ok!(Attestation::attest(
+				RuntimeOrigin::signed(member),
+				order,
+				delivered(T0 + HOUR_MS),
+				Default::default()
+			));
+			assert_ok!(Disputes::dispute(
+				RuntimeOrigin::signed(shipper.clone()),
+				*to_dispute.last().expect("prepared"),
+				Report::Lost,
+				Default::default()
+			));
+			TransactionOutcome::Rollback(Ok::<(), sp_runtime::DispatchError>(()))
+		});
+
+		let top: serde_json::Map<String, serde_json::Value> = all_storage()
+			.into_iter()
+			.map(|(key, value)| (hex(&key), serde_json::Value::String(hex(&value))))
+			.collect();
+		let plan = serde_json::json!({
+			"acceptBy": hex(accepting.as_ref()),
+			"accept": to_accept,
+			"attest": to_attest
+				.iter()
+				.map(|(order, who)| serde_json::json!([order, hex(who.as_ref())]))
+				.collect::<Vec<_>>(),
+			"disputeBy": hex(shipper.as_ref()),
+			"dispute": to_dispute,
+			"deliveredAt": T0 + HOUR_MS,
+		});
+		let out = serde_json::json!({ "top": top, "plan": plan });
+		std::fs::write(&path, serde_json::to_vec(&out).expect("serialises")).expect("writes");
+		println!(
+			"bench state: {} keys, {} to accept, {} reports, {} to dispute -> {path}",
+			out["top"].as_object().map_or(0, |t| t.len()),
+			to_accept.len(),
+			to_attest.len(),
+			to_dispute.len()
+		);
+	});
+}
+
+/// What the runtime's weights say a block holds, for `scripts/bench.sh` to set beside the
+/// blocks the node fills: one `figure <name> <picoseconds>` line per weight, and the committee's size.
+#[test]
+#[ignore = "prints the weights scripts/bench.sh compares; run by that script"]
+fn bench_weights() {
+	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
+	use pallet_disputes::WeightInfo as _;
+	let block = crate::configs::RuntimeBlockWeights::get();
+	let normal = block.get(DispatchClass::Normal);
+	let call = |call: crate::RuntimeCall| call.get_dispatch_info().total_weight().ref_time();
+	let who = Sr25519Keyring::Alice.to_account_id();
+	let report = delivered(T0);
+	let figures = [
+		("normal_class_max", normal.max_total.unwrap_or(block.max_block).ref_time()),
+		("extrinsic_base", normal.base_extrinsic.ref_time()),
+		("remark", call(frame_system::Call::remark { remark: vec![] }.into())),
+		(
+			"transfer_keep_alive",
+			call(pallet_balances::Call::transfer_keep_alive { dest: who.into(), value: 1 }.into()),
+		),
+		("create_order", call(pallet_fulfillment::Call::create_order { terms: terms(0) }.into())),
+		("accept_order", call(pallet_fulfillment::Call::accept_order { order: 0 }.into())),
+		(
+			"attest",
+			call(
+				pallet_attestation::Call::attest { order: 0, report, evidence: Default::default() }
+					.into(),
+			),
+		),
+		(
+			"dispute",
+			call(
+				pallet_disputes::Call::dispute {
+					order: 0,
+					claim: Report::Lost,
+					evidence: Default::default(),
+				}
+				.into(),
+			),
+		),
+		// An order's settlement is the work of one dispute-window timer: the slope of the hook.
+		(
+			"settlement",
+			<Runtime as pallet_disputes::Config>::WeightInfo::on_initialize(1)
+				.saturating_sub(<Runtime as pallet_disputes::Config>::WeightInfo::on_initialize(0))
+				.ref_time(),
+		),
+	];
+	for (name, weight) in figures {
+		println!("figure {name} {weight}");
+	}
+	let committee: u32 = <Runtime as pallet_attestation::Config>::CommitteeSize::get();
+	println!("figure committee_size {committee}");
+}
