@@ -75,10 +75,7 @@ def report(work, binary, repeat):
     # What a transfer takes of a block, everything counted (call, base, its transaction
     # extensions' weight): the block's normal class over the transfers that filled it.
     per_transfer = normal / n_transfer
-    # Weight every extrinsic carries beyond its base and its call (its transaction extensions',
-    # the same for every call): what a remark took of the block beyond those two.
-    n_remark = rows[("system", "remark")][0]
-    extensions = normal / n_remark - base - figures["remark"]
+    extensions = figures["extensions"]
 
     lines = [
         f"Measured {datetime.date.today()} on {machine()}, by `scripts/bench.sh` "
@@ -116,8 +113,8 @@ def report(work, binary, repeat):
         "",
         "Capacity is how many of the call the node put in one block before the block's weight "
         f"ran out (normal class {normal / 1e9:.0f} ms; every extrinsic {base / 1e6:.1f} µs of "
-        f"base weight and about {extensions / 1e6:.0f} µs more beyond its call's weight, its "
-        "transaction extensions', deduced from the remarks' block); \"transfers per call\" is N_transfer / N. "
+        f"base weight and {extensions / 1e6:.1f} µs of transaction extensions' weight (nonce, "
+        "era, fee payment...) on top of its call's); \"transfers per call\" is N_transfer / N. "
         "Time per extrinsic is what executing that full block took, less an empty block, over N "
         "(`benchmark extrinsic`'s average): it checks the weights against the clock.",
         "Settlement is not an extrinsic: its figure is the weight of one more order in "

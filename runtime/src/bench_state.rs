@@ -191,15 +191,30 @@ fn bench_state() {
 fn bench_weights() {
 	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
 	use pallet_disputes::WeightInfo as _;
+	use sp_runtime::traits::TransactionExtension;
 	let block = crate::configs::RuntimeBlockWeights::get();
 	let normal = block.get(DispatchClass::Normal);
 	let call = |call: crate::RuntimeCall| call.get_dispatch_info().total_weight().ref_time();
 	let who = Sr25519Keyring::Alice.to_account_id();
 	let report = delivered(T0);
+	// What every signed extrinsic's transaction extensions weigh (the same for every call).
+	let extensions: crate::TxExtension = (
+		frame_system::AuthorizeCall::<Runtime>::new(),
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(sp_runtime::generic::Era::Immortal),
+		frame_system::CheckNonce::<Runtime>::from(0),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+	);
+	let remark: crate::RuntimeCall = frame_system::Call::remark { remark: vec![] }.into();
 	let figures = [
 		("normal_class_max", normal.max_total.unwrap_or(block.max_block).ref_time()),
 		("extrinsic_base", normal.base_extrinsic.ref_time()),
-		("remark", call(frame_system::Call::remark { remark: vec![] }.into())),
+		("extensions", TransactionExtension::weight(&extensions, &remark).ref_time()),
+		("remark", call(remark.clone())),
 		(
 			"transfer_keep_alive",
 			call(pallet_balances::Call::transfer_keep_alive { dest: who.into(), value: 1 }.into()),
