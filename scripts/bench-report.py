@@ -56,8 +56,12 @@ def machine():
     return f"{os.cpu_count()} cores ({cpu}), {mem / 1024 / 1024:.0f} GiB, {osname}, {platform.machine()}, {rustc}"
 
 
-def measured(work, pallet, extrinsic):
-    log = open(f"{work}/{pallet}.{extrinsic}.log").read()
+SMALL, LARGE = 100, 100000
+MAX_SCALING = 1.10
+
+
+def measured(work, pallet, extrinsic, background=SMALL):
+    log = open(f"{work}/{background}.{pallet}.{extrinsic}.log").read()
     per_block = int(re.search(r"Extrinsics per block: (\d+)", log).group(1))
     average = int(re.search(r"Average: (\d+)", log).group(1))
     return per_block, average
@@ -121,6 +125,25 @@ def report(work, binary, repeat):
         "`pallet_disputes::on_initialize` (which settles the order: payment, fee, bond release, "
         "slash scheduling) over what a transfer takes of a block (normal class / N_transfer).",
     ]
+    lines += [
+        "",
+        f"Scaling (item 2): the same blocks beside {LARGE:,} other open orders instead of {SMALL} "
+        f"(target: time ratio <= {MAX_SCALING}).",
+        "",
+        f"| call | per block, {SMALL} | per block, {LARGE:,} | time, {SMALL} | time, {LARGE:,} | ratio |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for pallet, extrinsic, label in CALLS:
+        n_small, t_small = rows[(pallet, extrinsic)]
+        n_large, t_large = measured(work, pallet, extrinsic, LARGE)
+        ratio = t_large / t_small
+        mark = ""
+        if ratio > MAX_SCALING or n_large != n_small:
+            missed.append(f"{label}: {ratio:.2f} times as long beside {LARGE:,} orders")
+            mark = " **missed**"
+        lines.append(
+            f"| {label} | {n_small} | {n_large} | {t_small / 1000:.1f} µs | {t_large / 1000:.1f} µs | {ratio:.2f}{mark} |"
+        )
     table = "\n".join(lines)
     print(table)
 

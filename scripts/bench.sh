@@ -11,7 +11,8 @@
 # attesting and disputing need orders in the right state, one per extrinsic: they run on a chain
 # whose genesis is the state runtime/src/bench_state.rs prepares (the plan of which order each
 # extrinsic acts on travels in the chain spec's properties). Remarks, transfers and new orders
-# run on that same chain. State growth (item 5) comes from a runtime test.
+# run on that same chain. Scaling (item 2): all of it twice, beside 100 and beside 100,000 other
+# open orders. State growth (item 5) comes from a runtime test.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$SURETY_ROOT"
@@ -26,24 +27,29 @@ log "building the node with runtime-benchmarks (profile weights, optimised)"
 cargo build --locked -p surety-node --features runtime-benchmarks --profile weights
 BIN="$CARGO_TARGET_DIR/weights/surety-node"
 
-log "preparing the benchmark chain's state on the runtime (runtime/src/bench_state.rs)"
-SURETY_BENCH_STATE="$WORK/state.json" cargo test --locked -p surety-runtime --lib \
-	bench_state::bench_state -- --ignored --exact --nocapture
 cargo test --locked -p surety-runtime --lib bench_state::bench_weights -- --ignored --exact \
 	--nocapture | grep '^figure ' > "$WORK/weights.txt"
 "$BIN" export-chain-spec --chain dev --raw > "$WORK/dev.json" 2> "$WORK/export.log"
-python3 scripts/bench-report.py spec "$WORK/dev.json" "$WORK/state.json" > "$WORK/bench.json"
 
 CALLS=(system:remark balances:transfer_keep_alive fulfillment:create_order
 	fulfillment:accept_order attestation:attest disputes:dispute)
-for call in "${CALLS[@]}"; do
-	pallet="${call%%:*}"
-	extrinsic="${call#*:}"
-	log "filling a block with $pallet.$extrinsic (warm-up $WARMUP, repeat $REPEAT)"
-	rm -rf "$WORK/db"
-	"$BIN" benchmark extrinsic --chain "$WORK/bench.json" --base-path "$WORK/db" \
-		--pallet "$pallet" --extrinsic "$extrinsic" --warmup "$WARMUP" --repeat "$REPEAT" \
-		> "$WORK/$pallet.$extrinsic.log" 2>&1 || { tail -20 "$WORK/$pallet.$extrinsic.log"; exit 1; }
+# Scaling (item 2): every call again beside 100,000 other open orders instead of 100.
+for background in 100 100000; do
+	log "preparing the benchmark chain's state, $background other open orders (runtime/src/bench_state.rs)"
+	SURETY_BENCH_STATE="$WORK/state.json" SURETY_BENCH_BACKGROUND="$background" \
+		cargo test --locked -p surety-runtime --lib bench_state::bench_state -- --ignored --exact \
+		--nocapture
+	python3 scripts/bench-report.py spec "$WORK/dev.json" "$WORK/state.json" > "$WORK/bench.json"
+	for call in "${CALLS[@]}"; do
+		pallet="${call%%:*}"
+		extrinsic="${call#*:}"
+		out="$WORK/$background.$pallet.$extrinsic.log"
+		log "filling a block with $pallet.$extrinsic beside $background orders (warm-up $WARMUP, repeat $REPEAT)"
+		rm -rf "$WORK/db"
+		"$BIN" benchmark extrinsic --chain "$WORK/bench.json" --base-path "$WORK/db" \
+			--pallet "$pallet" --extrinsic "$extrinsic" --warmup "$WARMUP" --repeat "$REPEAT" \
+			> "$out" 2>&1 || { tail -20 "$out"; exit 1; }
+	done
 done
 
 log "state growth per order (runtime/src/state_growth_tests.rs)"

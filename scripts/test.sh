@@ -33,9 +33,10 @@ run_tests "${pallets[@]}" --features runtime-benchmarks
 t2=$(date +%s)
 
 # The network tests are `#[ignore]`d so a plain `cargo test` needs no node; the same
-# `--workspace` selection keeps the feature set, and so the build, identical.
+# `--workspace` selection keeps the feature set, and so the build, identical. The runtime's
+# `bench_state` functions are ignored too: they write scripts/bench.sh's chain state, not tests.
 log "zombienet: 4-validator network tests"
-run_tests --workspace -- --ignored --nocapture --test-threads 1
+run_tests --workspace -- --ignored --nocapture --test-threads 1 --skip bench_state::
 t3=$(date +%s)
 
 log "build $((t1 - t0)) s, tests $((t2 - t1)) s, zombienet $((t3 - t2)) s"

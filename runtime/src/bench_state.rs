@@ -7,6 +7,9 @@
 //! the file named by `SURETY_BENCH_STATE`. The script turns that into a raw chain spec whose
 //! genesis is this state; the node's builders read the plan from the spec's properties.
 //!
+//! Beside them, `SURETY_BENCH_BACKGROUND` (default 100) open orders of another shipper that no
+//! extrinsic touches: the script measures each call with 100 and with 100,000 of them.
+//!
 //! Run by the script, not by the test command:
 //! `SURETY_BENCH_STATE=<file> cargo test -p surety-runtime bench_state -- --ignored`.
 
@@ -104,6 +107,16 @@ fn bench_state() {
 			assert_ok!(Attestation::bond_extra(RuntimeOrigin::signed(attester), PLENTY / 2));
 		}
 
+		// Open orders no benchmark extrinsic touches: the size of the state the calls run beside
+		// (scaling, issue 8 item 2).
+		let background: u32 = std::env::var("SURETY_BENCH_BACKGROUND")
+			.ok()
+			.and_then(|n| n.parse().ok())
+			.unwrap_or(100);
+		let bystander = AccountId::from([0xbb; 32]);
+		Balances::set_balance(&bystander, PLENTY);
+		create(&bystander, background);
+
 		// accept_order: open orders, any carrier.
 		let to_accept = create(&shipper, PER_CALL);
 
@@ -175,7 +188,8 @@ fn bench_state() {
 		let out = serde_json::json!({ "top": top, "plan": plan });
 		std::fs::write(&path, serde_json::to_vec(&out).expect("serialises")).expect("writes");
 		println!(
-			"bench state: {} keys, {} to accept, {} reports, {} to dispute -> {path}",
+			"bench state: {} keys, {background} other open orders, {} to accept, {} reports, {} to \
+			 dispute -> {path}",
 			out["top"].as_object().map_or(0, |t| t.len()),
 			to_accept.len(),
 			to_attest.len(),
