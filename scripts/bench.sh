@@ -23,9 +23,8 @@ WORK="$CARGO_TARGET_DIR/bench"
 rm -rf "$WORK"
 mkdir -p "$WORK"
 
-log "building the node with runtime-benchmarks (profile weights, optimised)"
-cargo build --locked -p surety-node --features runtime-benchmarks --profile weights
-BIN="$CARGO_TARGET_DIR/weights/surety-node"
+build_bench_node
+BIN="$BENCH_NODE_BIN"
 
 cargo test --locked -p surety-runtime --lib bench_state::bench_weights -- --ignored --exact \
 	--nocapture | grep '^figure ' > "$WORK/weights.txt"

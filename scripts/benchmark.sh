@@ -26,9 +26,8 @@ OUT="$CARGO_TARGET_DIR/benchmarks"
 outputs=()
 mkdir -p "$OUT"
 
-log "building the node with runtime-benchmarks (profile weights)"
-cargo build --locked -p surety-node --features runtime-benchmarks --profile weights
-BIN="$CARGO_TARGET_DIR/weights/surety-node"
+build_bench_node
+BIN="$BENCH_NODE_BIN"
 
 for pallet in "${PALLETS[@]}"; do
 	log "benchmarking $pallet (steps $STEPS, repeat $REPEAT)"

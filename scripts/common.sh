@@ -15,3 +15,10 @@ export SURETY_NODE_BIN="${SURETY_NODE_BIN:-$CARGO_TARGET_DIR/debug/surety-node}"
 # The `surety` client (docs/shippers.md).
 export SURETY_CLI_BIN="${SURETY_CLI_BIN:-$CARGO_TARGET_DIR/debug/surety}"
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*"; }
+# Builds the node with `runtime-benchmarks` in the optimised `weights` profile (its own directory
+# under the target dir, so the node that runs chains is never replaced) and sets BENCH_NODE_BIN.
+build_bench_node() {
+	log "building the node with runtime-benchmarks (profile weights, optimised)"
+	cargo build --locked -p surety-node --features runtime-benchmarks --profile weights
+	BENCH_NODE_BIN="$CARGO_TARGET_DIR/weights/surety-node"
+}
