@@ -28,17 +28,12 @@ BIN="$BENCH_NODE_BIN"
 
 cargo test --locked -p surety-runtime --lib bench_state::bench_weights -- --ignored --exact \
 	--nocapture | grep '^figure ' > "$WORK/weights.txt"
-"$BIN" export-chain-spec --chain dev --raw > "$WORK/dev.json" 2> "$WORK/export.log"
 
 CALLS=(system:remark balances:transfer_keep_alive fulfillment:create_order
 	fulfillment:accept_order attestation:attest disputes:dispute)
 # Scaling (item 2): every call again beside 100,000 other open orders instead of 100.
 for background in 100 100000; do
-	log "preparing the benchmark chain's state, $background other open orders (runtime/src/bench_state.rs)"
-	SURETY_BENCH_STATE="$WORK/state.json" SURETY_BENCH_BACKGROUND="$background" \
-		cargo test --locked -p surety-runtime --lib bench_state::bench_state -- --ignored --exact \
-		--nocapture
-	python3 scripts/bench-report.py spec "$WORK/dev.json" "$WORK/state.json" > "$WORK/bench.json"
+	prepare_bench_chain "$WORK" "$background"
 	for call in "${CALLS[@]}"; do
 		pallet="${call%%:*}"
 		extrinsic="${call#*:}"

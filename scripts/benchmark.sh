@@ -2,8 +2,8 @@
 # Generates the runtime's weights from the pallets' v2 benchmarks, and prints each call's
 # weight beside a balances transfer measured the same way.
 #
-#   scripts/benchmark.sh                    # the four protocol pallets and pallet_balances
-#   scripts/benchmark.sh pallet_disputes    # some pallets only
+#   scripts/benchmark.sh                    # storage, the four protocol pallets, pallet_balances
+#   scripts/benchmark.sh pallet_disputes    # some pallets only (`storage`: the database only)
 #   STEPS=10 REPEAT=5 scripts/benchmark.sh  # quicker, noisier
 #
 # It builds the node with `runtime-benchmarks` in the `weights` profile (its own directory under
@@ -12,6 +12,9 @@
 # runtime/src/weights/<pallet>.rs for the pallets whose weights the runtime takes from this
 # machine: ours, and pallet_balances, the yardstick every protocol call is compared against (other
 # pallets' files go to the target dir: the runtime keeps their polkadot-sdk reference weights).
+# `storage` runs `surety-node benchmark storage` on the benchmark chain's state (the one
+# scripts/bench.sh measures on, beside 100,000 other open orders) and writes the cost of one
+# database read and write, the runtime's `DbWeight`, to runtime/src/weights/paritydb_weights.rs.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$SURETY_ROOT"
@@ -20,7 +23,7 @@ STEPS="${STEPS:-50}"
 REPEAT="${REPEAT:-20}"
 PALLETS=("$@")
 if [ ${#PALLETS[@]} -eq 0 ]; then
-	PALLETS=(pallet_fulfillment pallet_attestation pallet_disputes pallet_slashing pallet_balances)
+	PALLETS=(storage pallet_fulfillment pallet_attestation pallet_disputes pallet_slashing pallet_balances)
 fi
 OUT="$CARGO_TARGET_DIR/benchmarks"
 outputs=()
@@ -29,7 +32,26 @@ mkdir -p "$OUT"
 build_bench_node
 BIN="$BENCH_NODE_BIN"
 
+# Writes are committed in batches of this many keys, the cost per key amortised over a batch:
+# about the number of keys a full block of protocol calls writes.
+DB_BATCH="${DB_BATCH:-1000}"
+bench_storage() {
+	local work="$OUT/storage"
+	rm -rf "$work"
+	mkdir -p "$work"
+	prepare_bench_chain "$work" 100000
+	log "benchmarking the database's reads and writes on that state (write batches of $DB_BATCH)"
+	"$BIN" benchmark storage --chain "$work/bench.json" --base-path "$work/db" --state-version 1 \
+		--batch-size "$DB_BATCH" --template-path scripts/db-weights.hbs \
+		--header scripts/weights-header.txt --weight-path runtime/src/weights/paritydb_weights.rs \
+		> "$work/log" 2>&1 || { tail -30 "$work/log"; exit 1; }
+}
+
 for pallet in "${PALLETS[@]}"; do
+	if [ "$pallet" = storage ]; then
+		bench_storage
+		continue
+	fi
 	log "benchmarking $pallet (steps $STEPS, repeat $REPEAT)"
 	args=(benchmark pallet --chain dev --pallet "$pallet" --extrinsic '*'
 		--steps "$STEPS" --repeat "$REPEAT" --wasm-execution compiled
@@ -44,4 +66,6 @@ for pallet in "${PALLETS[@]}"; do
 	"$BIN" "${args[@]}" > "$OUT/$pallet.log" 2>&1 || { tail -30 "$OUT/$pallet.log"; exit 1; }
 done
 
-python3 scripts/weights-table.py "${outputs[@]}"
+if [ ${#outputs[@]} -gt 0 ]; then
+	python3 scripts/weights-table.py "${outputs[@]}"
+fi

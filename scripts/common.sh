@@ -22,3 +22,17 @@ build_bench_node() {
 	cargo build --locked -p surety-node --features runtime-benchmarks --profile weights
 	BENCH_NODE_BIN="$CARGO_TARGET_DIR/weights/surety-node"
 }
+# Writes the benchmark chain as a raw chain spec, $1/bench.json: the dev chain's runtime with a
+# genesis state prepared on it by runtime/src/bench_state.rs (orders in every state a benchmarked
+# call needs, and the plan of which order each extrinsic acts on) beside $2 other open orders.
+# Needs BENCH_NODE_BIN (build_bench_node).
+prepare_bench_chain() {
+	local work="$1" background="$2"
+	"$BENCH_NODE_BIN" export-chain-spec --chain dev --raw > "$work/dev.json" 2> "$work/export.log"
+	log "preparing the benchmark chain's state, $background other open orders (runtime/src/bench_state.rs)"
+	SURETY_BENCH_STATE="$work/state.json" SURETY_BENCH_BACKGROUND="$background" \
+		cargo test --locked -p surety-runtime --lib bench_state::bench_state -- --ignored --exact \
+		--nocapture
+	python3 "$SURETY_ROOT/scripts/bench-report.py" spec "$work/dev.json" "$work/state.json" \
+		> "$work/bench.json"
+}

@@ -4,14 +4,26 @@ weight files `benchmark pallet` generated, each call at the top of its component
 
     python3 scripts/weights-table.py runtime/src/weights/*.rs <balances weights file>
 
-Weights count database accesses at ParityDB's cost (the node's database): 8 us a read, 50 us a
-write, as `frame_support::weights::constants::ParityDbWeight` says.
+Weights count database accesses at the runtime's `DbWeight`: ParityDB's read and write costs as
+`benchmark storage` measured them (runtime/src/weights/paritydb_weights.rs).
 """
+import os
 import re
 import sys
 
-READ_PS = 8_000_000
-WRITE_PS = 50_000_000
+DB_WEIGHTS = os.path.join(os.path.dirname(__file__), "..", "runtime", "src", "weights",
+                          "paritydb_weights.rs")
+
+
+def db_cost(kind):
+    """Picoseconds of one storage `read` or `write`, from the generated storage weights."""
+    text = open(DB_WEIGHTS).read()
+    nanos = re.search(kind + r": ([0-9_]+) \* constants::WEIGHT_REF_TIME_PER_NANOS", text).group(1)
+    return int(nanos.replace("_", "")) * 1000
+
+
+READ_PS = db_cost("read")
+WRITE_PS = db_cost("write")
 REFERENCE = ("pallet_balances", "transfer_keep_alive")
 
 

@@ -13,10 +13,7 @@ use frame_support::{
 		tokens::imbalance::ResolveTo, ConstBool, ConstU128, ConstU32, ConstU64, ConstU8,
 		VariantCountOf,
 	},
-	weights::{
-		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
-		ConstantMultiplier, IdentityFee, Weight,
-	},
+	weights::{constants::WEIGHT_REF_TIME_PER_SECOND, ConstantMultiplier, IdentityFee, Weight},
 	PalletId,
 };
 use frame_system::limits::{BlockLength, BlockWeights};
@@ -67,8 +64,9 @@ impl frame_system::Config for Runtime {
 	type Nonce = Nonce;
 	type Hash = Hash;
 	type BlockHashCount = BlockHashCount;
-	// The node stores state in ParityDB.
-	type DbWeight = ParityDbWeight;
+	// The node stores state in ParityDB; its read and write costs as measured on this project's
+	// machine by `benchmark storage` (scripts/benchmark.sh).
+	type DbWeight = crate::weights::paritydb_weights::ParityDbWeight;
 	// The transaction extensions' reference weights with this chain's database costs: the
 	// default, `()`, charges RocksDB's (a nonce check alone 132 µs instead of 65 µs), a weight
 	// every extrinsic carries (docs/performance.md).
