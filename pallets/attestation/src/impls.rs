@@ -146,20 +146,25 @@ impl<T: Config> Pallet<T> {
 	/// stake, with its active and free stake.
 	fn sync_candidate(who: &T::AccountId, info: &AttesterInfo<T>) -> DispatchResult {
 		let (active, free) = (info.stake.active(), info.stake.free());
-		Candidates::<T>::try_mutate(|candidates| {
-			let position = candidates.iter().position(|(c, ..)| c == who);
-			match (position, active.is_zero()) {
-				(Some(i), true) => {
-					candidates.swap_remove(i);
-				}
-				(Some(i), false) => candidates[i] = (who.clone(), active, free),
-				(None, false) => candidates
-					.try_push((who.clone(), active, free))
-					.map_err(|_| Error::<T>::TooManyAttesters)?,
-				(None, true) => {}
+		let mut candidates = Candidates::<T>::get();
+		let position = candidates.iter().position(|(c, ..)| c == who);
+		match (position, active.is_zero()) {
+			(Some(i), true) => {
+				candidates.swap_remove(i);
 			}
-			Ok(())
-		})
+			// The list is the largest value a call writes: left alone when nothing changed
+			// (a score update, say).
+			(Some(i), false) if candidates[i].1 == active && candidates[i].2 == free => {
+				return Ok(())
+			}
+			(Some(i), false) => candidates[i] = (who.clone(), active, free),
+			(None, false) => candidates
+				.try_push((who.clone(), active, free))
+				.map_err(|_| Error::<T>::TooManyAttesters)?,
+			(None, true) => return Ok(()),
+		}
+		Candidates::<T>::put(candidates);
+		Ok(())
 	}
 
 	/// Applies `change` to `who`'s ledger and keeps its candidate entry in step; returns what
@@ -176,9 +181,12 @@ impl<T: Config> Pallet<T> {
 		let active_before = info.stake.active();
 		let result = change(&mut info);
 		let active_after = info.stake.active();
-		TotalActiveStake::<T>::mutate(|t| {
-			*t = t.saturating_sub(active_before).saturating_add(active_after)
-		});
+		// Seats and fees leave the active stake as it was: no write of the total for them.
+		if active_after != active_before {
+			TotalActiveStake::<T>::mutate(|t| {
+				*t = t.saturating_sub(active_before).saturating_add(active_after)
+			});
+		}
 		// The entry exists while the attester has active stake, so this only fails if a bonded
 		// attester could be missing from a full list, which `sync_candidate` never allows.
 		let _ = Self::sync_candidate(who, &info).defensive();

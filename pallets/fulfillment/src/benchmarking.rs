@@ -5,11 +5,11 @@ use frame_support::traits::{fungible::Mutate, Get, Hooks, UnixTime};
 use frame_system::{pallet_prelude::BlockNumberFor, RawOrigin};
 use sp_runtime::{
 	traits::{One, Saturating},
-	Perbill,
+	BoundedVec, Perbill,
 };
 use surety_primitives::protocol::{OrderId, OutcomeHandler, Report};
 
-use crate::{pallet::*, types::*};
+use crate::{pallet::*, types::*, EXPIRY_SPILL_BLOCKS};
 
 /// What the runtime sets up in the other protocol pallets for these benchmarks.
 pub trait BenchmarkHelper<AccountId> {
@@ -65,14 +65,13 @@ fn fill_queue<T: Config>(accept_by: BlockNumberFor<T>, n: u32) {
 	}
 }
 
-/// A registered carrier and a shipper's order it accepted, the order's queue having been full.
+/// A registered carrier and a shipper's order it accepted.
 fn bonded<T: Config>() -> (T::AccountId, T::AccountId, OrderId) {
 	let shipper = funded::<T>("shipper", 0);
 	let carrier = funded::<T>("carrier", 0);
 	Pallet::<T>::do_register_carrier(carrier.clone(), stake::<T>()).expect("funded");
-	let at = accept_by::<T>();
-	fill_queue::<T>(at, T::MaxExpiriesPerBlock::get() - 1);
-	let id = Pallet::<T>::do_create_order(shipper.clone(), terms::<T>(at)).expect("valid");
+	let (id, _) =
+		Pallet::<T>::do_create_order(shipper.clone(), terms::<T>(accept_by::<T>())).expect("valid");
 	T::BenchmarkHelper::prepare_attestation(&shipper, &carrier);
 	Pallet::<T>::do_accept_order(carrier.clone(), id).expect("enough stake");
 	(shipper, carrier, id)
@@ -136,15 +135,28 @@ mod benchmarks {
 		assert!(!Carriers::<T>::contains_key(&carrier));
 	}
 
+	/// `s`: full expiry blocks the order passes over before the one it is queued in, which has
+	/// one place left.
 	#[benchmark]
-	fn create_order() {
+	fn create_order(s: Linear<0, { EXPIRY_SPILL_BLOCKS - 1 }>) {
 		let shipper = funded::<T>("shipper", 0);
 		let at = accept_by::<T>();
-		fill_queue::<T>(at, T::MaxExpiriesPerBlock::get() - 1);
+		let first = at.saturating_add(One::one());
+		// Entries of orders long accepted: the search reads them all the same.
+		let full: BoundedVec<OrderId, T::MaxExpiriesPerBlock> =
+			BoundedVec::truncate_from((0..T::MaxExpiriesPerBlock::get() as u64).collect());
+		for i in 0..s {
+			ExpiryQueue::<T>::insert(first.saturating_add(i.into()), full.clone());
+		}
+		let last = first.saturating_add(s.into());
+		let mut almost = full.clone();
+		almost.pop();
+		ExpiryQueue::<T>::insert(last, almost);
 		let id = NextOrderId::<T>::get();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(shipper), terms::<T>(at));
 		assert!(Orders::<T>::contains_key(id));
+		assert!(ExpiryQueue::<T>::get(last).contains(&id));
 	}
 
 	#[benchmark]
@@ -152,10 +164,8 @@ mod benchmarks {
 		let shipper = funded::<T>("shipper", 0);
 		let carrier = funded::<T>("carrier", 0);
 		Pallet::<T>::do_register_carrier(carrier.clone(), stake::<T>()).expect("funded");
-		let at = accept_by::<T>();
-		// The order is first in a full queue: its removal scans the whole queue.
-		let id = Pallet::<T>::do_create_order(shipper.clone(), terms::<T>(at)).expect("valid");
-		fill_queue::<T>(at, T::MaxExpiriesPerBlock::get() - 1);
+		let (id, _) = Pallet::<T>::do_create_order(shipper.clone(), terms::<T>(accept_by::<T>()))
+			.expect("valid");
 		T::BenchmarkHelper::prepare_attestation(&shipper, &carrier);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(carrier), id);

@@ -11,7 +11,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
-	traits::{CheckedAdd, One, Saturating, Zero},
+	traits::{CheckedAdd, One, Saturating, UniqueSaturatedInto, Zero},
 	DispatchResult, FixedPointNumber, Perbill,
 };
 use surety_primitives::{
@@ -24,7 +24,7 @@ use surety_primitives::{
 	Moment,
 };
 
-use crate::{pallet::*, types::*, WeightInfo, LOG_TARGET};
+use crate::{pallet::*, types::*, WeightInfo, EXPIRY_SPILL_BLOCKS, LOG_TARGET};
 
 type OrderOf<T> = Order<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
 type TermsOf<T> =
@@ -183,10 +183,11 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Returns the order's id and how many full expiry blocks it passed over.
 	pub(crate) fn do_create_order(
 		shipper: T::AccountId,
 		terms: TermsOf<T>,
-	) -> Result<OrderId, DispatchError> {
+	) -> Result<(OrderId, u32), DispatchError> {
 		Self::validate_terms(&shipper, &terms)?;
 		let order = Order {
 			shipper: shipper.clone(),
@@ -197,8 +198,12 @@ impl<T: Config> Pallet<T> {
 		let escrow = order.escrow();
 		let id = NextOrderId::<T>::get();
 		let next = id.checked_add(1).ok_or(Error::<T>::Defensive)?;
-		ExpiryQueue::<T>::try_mutate(Self::expiry_block(&order.terms), |queue| queue.try_push(id))
-			.map_err(|_| Error::<T>::ExpiryQueueFull)?;
+		let first = Self::expiry_block(&order.terms);
+		let expiry = queue::first_with_room(first, EXPIRY_SPILL_BLOCKS, |block| {
+			ExpiryQueue::<T>::try_mutate(block, |queue| queue.try_push(id)).is_ok()
+		})
+		.ok_or(Error::<T>::ExpiryQueueFull)?;
+		let spilled: u32 = expiry.saturating_sub(first).unique_saturated_into();
 		Self::hold(&Self::escrow_reason(), &shipper, escrow)?;
 		NextOrderId::<T>::put(next);
 		Self::deposit_event(Event::OrderCreated {
@@ -209,7 +214,7 @@ impl<T: Config> Pallet<T> {
 			escrow,
 		});
 		Orders::<T>::insert(id, order);
-		Ok(id)
+		Ok((id, spilled))
 	}
 
 	pub(crate) fn do_accept_order(carrier: T::AccountId, id: OrderId) -> DispatchResult {
@@ -240,7 +245,6 @@ impl<T: Config> Pallet<T> {
 			&carrier,
 			order.terms.deliver_by.saturating_add(order.terms.grace),
 		)?;
-		Self::remove_expiry(Self::expiry_block(&order.terms), id);
 
 		ledger.stake.allocated.saturating_accrue(bond);
 		ledger.open_value = open_value;
@@ -259,7 +263,6 @@ impl<T: Config> Pallet<T> {
 		ensure!(order.shipper == who, Error::<T>::NotShipper);
 		match &mut order.status {
 			OrderStatus::Open => {
-				Self::remove_expiry(Self::expiry_block(&order.terms), id);
 				let refund = Self::refund_all(&order)?;
 				Self::end_order(
 					id,
@@ -326,17 +329,18 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Expires the open orders whose `accept_by` is `now`. Returns the weight used.
+	/// Expires the orders queued for `now` that are still open (the others were accepted or
+	/// ended since). Returns the weight used.
 	pub(crate) fn expire_orders(now: BlockNumberFor<T>) -> Weight {
 		let due = ExpiryQueue::<T>::take(now);
 		let count = due.len() as u32;
 		for id in due {
-			let Some(order) = Orders::<T>::get(id) else {
-				defensive!("an order in the expiry queue is not live");
-				continue;
-			};
+			let Some(order) = Orders::<T>::get(id) else { continue };
 			if order.status != OrderStatus::Open {
-				defensive!("an accepted order was left in the expiry queue");
+				continue;
+			}
+			if now <= order.terms.accept_by {
+				defensive!("an order queued to expire before its accept window closed");
 				continue;
 			}
 			match Self::refund_all(&order) {
@@ -363,10 +367,6 @@ impl<T: Config> Pallet<T> {
 	/// The block whose hook expires an order: the one after its last acceptable block.
 	fn expiry_block(terms: &TermsOf<T>) -> BlockNumberFor<T> {
 		terms.accept_by.saturating_add(One::one())
-	}
-
-	fn remove_expiry(at: BlockNumberFor<T>, id: OrderId) {
-		ExpiryQueue::<T>::mutate_exists(at, |queue| queue::remove_entry(queue, &id));
 	}
 
 	// ---- Settlement ----
@@ -568,12 +568,22 @@ impl<T: Config> Pallet<T> {
 		let mut queued: Vec<OrderId> = Vec::new();
 		let mut total_open_value: BalanceOf<T> = Zero::zero();
 
+		let now = frame_system::Pallet::<T>::block_number();
 		for (at, queue) in ExpiryQueue::<T>::iter() {
+			ensure!(at > now, "an expiry queue was left behind by its block's hook");
 			for id in queue {
-				let order = Orders::<T>::get(id).ok_or("queued order is not live")?;
-				ensure!(order.status == OrderStatus::Open, "queued order is not open");
-				ensure!(Self::expiry_block(&order.terms) == at, "order queued at the wrong block");
-				queued.push(id);
+				ensure!(id < NextOrderId::<T>::get(), "queued order id not yet assigned");
+				// Accepted and ended orders keep their entries until the block: only open ones
+				// need one, in the block after their window or one of the spill blocks.
+				if let Some(order) = Orders::<T>::get(id).filter(|o| o.status == OrderStatus::Open)
+				{
+					let first = Self::expiry_block(&order.terms);
+					ensure!(
+						at >= first && at < first.saturating_add(EXPIRY_SPILL_BLOCKS.into()),
+						"open order queued outside its expiry blocks"
+					);
+					queued.push(id);
+				}
 			}
 		}
 		let next = NextOrderId::<T>::get();
@@ -590,7 +600,6 @@ impl<T: Config> Pallet<T> {
 					"an open order must have exactly one expiry timer"
 				),
 				OrderStatus::Bonded { carrier, bond, .. } => {
-					ensure!(!queued.contains(&id), "a bonded order has an expiry timer");
 					let entry = allocated.entry(carrier).or_default();
 					entry.0.saturating_accrue(bond);
 					entry.1.saturating_accrue(order.terms.value);

@@ -12,7 +12,8 @@
 //!   delivers through [`OutcomeHandler`]: on-time delivery pays the carrier and frees the bond;
 //!   a faulted delivery pays the carrier and schedules a proportional slash of the bond with the
 //!   shipper as beneficiary; lost cargo refunds the shipper and schedules a full slash.
-//! - Expiries run from a bounded per-block queue: the hook never looks at other orders.
+//! - Expiries run from a bounded per-block queue (a full block's spill into the next ones): the
+//!   hook never looks at other orders.
 //! - Ended orders leave a compact [`OrderRecord`] (outcome, value, bond and the money moved);
 //!   their history is in the events.
 
@@ -38,6 +39,10 @@ pub use weights::WeightInfo;
 
 /// Log target of this pallet.
 pub const LOG_TARGET: &str = "runtime::fulfillment";
+
+/// How many blocks after the first full one an order's expiry may move to: with
+/// `MaxExpiriesPerBlock` each, the orders that may share one `accept_by`.
+pub const EXPIRY_SPILL_BLOCKS: u32 = 16;
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -176,7 +181,10 @@ pub mod pallet {
 		OrderRecord<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>,
 	>;
 
-	/// Open orders by the block after which they expire (their `accept_by`).
+	/// Orders by the block whose hook expires them if they are still open: the block after their
+	/// `accept_by`, or one of the next [`EXPIRY_SPILL_BLOCKS`] when that block's queue is full.
+	/// An order accepted or cancelled meanwhile keeps its entry (taking it out would cost the
+	/// accept a read and a write); the hook skips it.
 	#[pallet::storage]
 	pub type ExpiryQueue<T: Config> = StorageMap<
 		_,
@@ -275,7 +283,8 @@ pub mod pallet {
 		InvalidTemperatureBand,
 		/// The named carrier is the shipper itself.
 		CarrierIsShipper,
-		/// `MaxExpiriesPerBlock` orders already expire at `accept_by`: choose another block.
+		/// `MaxExpiriesPerBlock` orders already expire in the block after `accept_by` and in each
+		/// of the [`EXPIRY_SPILL_BLOCKS`] blocks after it: choose another `accept_by`.
 		ExpiryQueueFull,
 		/// No live order has this id.
 		OrderNotFound,
@@ -398,13 +407,17 @@ pub mod pallet {
 		/// `DeliveryTooFar`, `GraceTooLong`, `InvalidTemperatureBand`, `CarrierIsShipper`,
 		/// `ExpiryQueueFull`, `InsufficientBalance`; nothing is held on error.
 		/// Event: `OrderCreated`.
+		/// Weighed for the longest search for an expiry block with room; charged for the blocks
+		/// it searched.
 		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::create_order(EXPIRY_SPILL_BLOCKS - 1))]
 		pub fn create_order(
 			origin: OriginFor<T>,
 			terms: OrderTerms<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_create_order(who, terms).map(|_| ())
+			let (_, spilled) = Self::do_create_order(who, terms)?;
+			Ok(Some(T::WeightInfo::create_order(spilled)).into())
 		}
 
 		/// Accepts an open order: allocates the quoted bond from the caller's free stake and

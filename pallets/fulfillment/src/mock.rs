@@ -136,8 +136,8 @@ impl crate::WeightInfo for MockWeights {
 	fn withdraw_unbonded(c: u32) -> Weight {
 		Weight::from_parts(1 + c as u64, 0)
 	}
-	fn create_order() -> Weight {
-		Weight::from_parts(1, 0)
+	fn create_order(s: u32) -> Weight {
+		Weight::from_parts(1 + s as u64, 0)
 	}
 	fn accept_order() -> Weight {
 		Weight::from_parts(1, 0)

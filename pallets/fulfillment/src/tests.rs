@@ -1,6 +1,9 @@
 //! Tests of the fulfillment pallet. Every test ends by checking the pallet's invariants.
 
-use frame_support::{assert_noop, assert_ok, traits::fungible::InspectHold};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{fungible::InspectHold, Get},
+};
 use sp_runtime::Perbill;
 use surety_primitives::protocol::{OutcomeHandler, Report, SlashableStake, StakeKind};
 
@@ -286,19 +289,49 @@ fn every_invalid_term_is_rejected_and_nothing_is_held() {
 }
 
 #[test]
-fn a_full_expiry_block_is_rejected() {
+fn a_full_expiry_block_spills_into_the_next_ones_until_they_are_full() {
 	test(|| {
-		for _ in 0..16 {
-			create(ALICE, terms());
+		register(BOB, CARRIER_STAKE);
+		let t = terms();
+		let per_block = <Test as Config>::MaxExpiriesPerBlock::get();
+		let first = t.accept_by + 1;
+		let mut spilled = Vec::new();
+		for block in 0..crate::EXPIRY_SPILL_BLOCKS {
+			for _ in 0..per_block {
+				let id = NextOrderId::<Test>::get();
+				let post = Fulfillment::create_order(RuntimeOrigin::signed(ALICE), t.clone())
+					.expect("room in one of the spill blocks");
+				// Charged for the full blocks it searched past, no more.
+				assert_eq!(
+					post.actual_weight,
+					Some(<MockWeights as crate::WeightInfo>::create_order(block))
+				);
+				assert!(ExpiryQueue::<Test>::get(first + block as u64).contains(&id));
+				if block == 1 {
+					spilled.push(id);
+				}
+			}
 		}
 		let before = balances();
 		assert_noop!(
-			Fulfillment::create_order(RuntimeOrigin::signed(ALICE), terms()),
+			Fulfillment::create_order(RuntimeOrigin::signed(ALICE), t.clone()),
 			Error::<Test>::ExpiryQueueFull
 		);
 		assert_eq!(balances(), before);
-		// Another block is fine.
-		create(ALICE, Terms { accept_by: terms().accept_by + 1, ..terms() });
+		// Another window is fine.
+		create(ALICE, Terms { accept_by: t.accept_by + 1, ..t.clone() });
+
+		// A spilled order's window still closes at `accept_by`; it expires one block later.
+		run_to_block(first);
+		let late = spilled[0];
+		assert_noop!(
+			Fulfillment::accept_order(RuntimeOrigin::signed(BOB), late),
+			Error::<Test>::AcceptWindowClosed
+		);
+		assert!(Orders::<Test>::contains_key(late));
+		run_to_block(first + 1);
+		assert!(spilled.iter().all(|id| !Orders::<Test>::contains_key(id)));
+		assert_eq!(OrderRecords::<Test>::get(late).unwrap().end, OrderEnd::Expired);
 	});
 }
 
@@ -319,7 +352,8 @@ fn accept_allocates_the_quoted_bond_and_opens_attestation() {
 		assert_eq!((l.stake.allocated, l.open_value, l.open_orders), (5_000, VALUE, 1));
 		assert_eq!(l.stake.free(), CARRIER_STAKE - 5_000);
 		assert_eq!(TotalOpenValue::<Test>::get(), VALUE);
-		assert!(ExpiryQueue::<Test>::get(t.accept_by + 1).is_empty());
+		// Its expiry entry stays (no write to take it out); the hook will pass over it.
+		assert!(ExpiryQueue::<Test>::get(t.accept_by + 1).contains(&id));
 		assert_eq!(
 			OPENED.with(|o| o.borrow().clone()),
 			vec![(id, ALICE, BOB, t.deliver_by + t.grace)]
@@ -422,7 +456,6 @@ fn cancel_open_order_refunds_in_full() {
 		assert_ok!(Fulfillment::cancel_order(RuntimeOrigin::signed(ALICE), id));
 		assert_eq!((free(ALICE), escrowed(ALICE)), (INITIAL, 0));
 		assert!(Orders::<Test>::get(id).is_none());
-		assert!(ExpiryQueue::<Test>::get(terms().accept_by + 1).is_empty());
 		let record = OrderRecords::<Test>::get(id).unwrap();
 		// Never accepted: no bond was at stake.
 		assert_eq!((record.end, record.value, record.bond), (OrderEnd::Cancelled, VALUE, 0));
@@ -514,8 +547,24 @@ fn unaccepted_orders_expire_after_accept_by() {
 fn accepted_orders_do_not_expire() {
 	test(|| {
 		let id = bonded_order();
+		let bonded = Orders::<Test>::get(id).unwrap();
 		run_to_block(terms().accept_by + 10);
-		assert!(Orders::<Test>::get(id).is_some());
+		assert_eq!(Orders::<Test>::get(id), Some(bonded));
+		assert!(!OrderRecords::<Test>::contains_key(id));
+		assert!(ExpiryQueue::<Test>::iter().next().is_none(), "the hook took its queue");
+	});
+}
+
+#[test]
+fn a_cancelled_order_is_passed_over_by_the_expiry_hook() {
+	test(|| {
+		let id = create(ALICE, terms());
+		assert_ok!(Fulfillment::cancel_order(RuntimeOrigin::signed(ALICE), id));
+		let record = OrderRecords::<Test>::get(id).unwrap();
+		run_to_block(terms().accept_by + 1);
+		assert_eq!(OrderRecords::<Test>::get(id), Some(record));
+		assert!(!has_event(Event::OrderExpired { order: id, refund: ESCROW }));
+		assert_eq!((free(ALICE), escrowed(ALICE)), (INITIAL, 0));
 	});
 }
 

@@ -15,7 +15,7 @@ pub trait WeightInfo {
 	fn bond_extra() -> Weight;
 	fn unbond() -> Weight;
 	fn withdraw_unbonded(c: u32) -> Weight;
-	fn create_order() -> Weight;
+	fn create_order(s: u32) -> Weight;
 	fn accept_order() -> Weight;
 	fn cancel_order() -> Weight;
 	fn release_order() -> Weight;

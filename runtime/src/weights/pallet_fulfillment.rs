@@ -125,7 +125,7 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `Fulfillment::Orders` (r:0 w:1)
 	/// Proof: `Fulfillment::Orders` (`max_values`: None, `max_size`: Some(242), added: 2717, mode: `MaxEncodedLen`)
-	fn create_order() -> Weight {
+	fn create_order(_s: u32) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `1108`
 		//  Estimated: `3991`
