@@ -263,6 +263,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(order.shipper == who, Error::<T>::NotShipper);
 		match &mut order.status {
 			OrderStatus::Open => {
+				Self::release_expiry(id, &order.terms);
 				let refund = Self::refund_all(&order)?;
 				Self::end_order(
 					id,
@@ -313,6 +314,7 @@ impl<T: Config> Pallet<T> {
 		let OrderStatus::Bonded { carrier, bond, .. } = order.status.clone() else {
 			return Err(Error::<T>::Defensive.into());
 		};
+		Self::release_expiry(id, &order.terms);
 		let refund = Self::refund_all(&order)?;
 		Self::free_allocation(&carrier, bond, order.terms.value, Zero::zero(), None);
 		T::Attestation::close(id);
@@ -367,6 +369,22 @@ impl<T: Config> Pallet<T> {
 	/// The block whose hook expires an order: the one after its last acceptable block.
 	fn expiry_block(terms: &TermsOf<T>) -> BlockNumberFor<T> {
 		terms.accept_by.saturating_add(One::one())
+	}
+
+	/// Gives a cancelled order's place in its expiry queue back while that block is still
+	/// ahead: otherwise orders created and cancelled at once could fill a window's queues for
+	/// the price of their fees. An accepted order keeps its place until the block (taking it
+	/// out would cost every accept a write; its bond and fee are what it costs to hold one).
+	fn release_expiry(id: OrderId, terms: &TermsOf<T>) {
+		let first = Self::expiry_block(terms);
+		let now = frame_system::Pallet::<T>::block_number();
+		for offset in 0..EXPIRY_SPILL_BLOCKS {
+			let block = first.saturating_add(offset.into());
+			if block > now && ExpiryQueue::<T>::get(block).contains(&id) {
+				ExpiryQueue::<T>::mutate_exists(block, |queue| queue::remove_entry(queue, &id));
+				return;
+			}
+		}
 	}
 
 	// ---- Settlement ----

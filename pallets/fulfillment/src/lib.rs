@@ -44,6 +44,13 @@ pub const LOG_TARGET: &str = "runtime::fulfillment";
 /// `MaxExpiriesPerBlock` each, the orders that may share one `accept_by`.
 pub const EXPIRY_SPILL_BLOCKS: u32 = 16;
 
+/// The reads a cancellation may make beyond its benchmark's, which finds the order's expiry
+/// place in the first block it looks at.
+fn spill_search<T: pallet::Config>() -> frame_support::weights::Weight {
+	use frame_support::traits::Get;
+	T::DbWeight::get().reads(EXPIRY_SPILL_BLOCKS.saturating_sub(1).into())
+}
+
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -438,7 +445,10 @@ pub mod pallet {
 		///
 		/// Origin: the order's shipper. Errors: `OrderNotFound`, `NotShipper`,
 		/// `CancellationAlreadyRequested`. Events: `OrderCancelled`, `CancellationRequested`.
+		///
+		/// Weighed for a place given back in the last of the order's expiry blocks.
 		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::cancel_order().saturating_add(spill_search::<T>()))]
 		pub fn cancel_order(origin: OriginFor<T>, order: OrderId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_cancel_order(who, order)
@@ -451,7 +461,10 @@ pub mod pallet {
 		/// Origin: the order's carrier. Errors: `OrderNotFound`, `NotBonded`,
 		/// `NotOrderCarrier`, `CancellationAlreadyRequested`. Events: `OrderCancelled`,
 		/// `CancellationRequested`.
+		///
+		/// Weighed for a place given back in the last of the order's expiry blocks.
 		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::release_order().saturating_add(spill_search::<T>()))]
 		pub fn release_order(origin: OriginFor<T>, order: OrderId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_release_order(who, order)

@@ -556,15 +556,34 @@ fn accepted_orders_do_not_expire() {
 }
 
 #[test]
-fn a_cancelled_order_is_passed_over_by_the_expiry_hook() {
+fn a_cancelled_order_gives_its_expiry_place_back() {
 	test(|| {
-		let id = create(ALICE, terms());
-		assert_ok!(Fulfillment::cancel_order(RuntimeOrigin::signed(ALICE), id));
-		let record = OrderRecords::<Test>::get(id).unwrap();
-		run_to_block(terms().accept_by + 1);
-		assert_eq!(OrderRecords::<Test>::get(id), Some(record));
-		assert!(!has_event(Event::OrderExpired { order: id, refund: ESCROW }));
-		assert_eq!((free(ALICE), escrowed(ALICE)), (INITIAL, 0));
+		let t = terms();
+		let per_block: u32 = <Test as Config>::MaxExpiriesPerBlock::get();
+		// A full first block, and one order spilled into the next.
+		let ids: Vec<u64> = (0..=per_block).map(|_| create(ALICE, t.clone())).collect();
+		let spilled = ids[per_block as usize];
+		assert!(ExpiryQueue::<Test>::get(t.accept_by + 2).contains(&spilled));
+		assert_ok!(Fulfillment::cancel_order(RuntimeOrigin::signed(ALICE), spilled));
+		assert!(ExpiryQueue::<Test>::get(t.accept_by + 2).is_empty());
+		assert_ok!(Fulfillment::cancel_order(RuntimeOrigin::signed(ALICE), ids[0]));
+		// Its place is free for the next order of that window.
+		let next = create(ALICE, t.clone());
+		assert!(ExpiryQueue::<Test>::get(t.accept_by + 1).contains(&next));
+
+		// A bonded order cancelled by both parties gives its place back too.
+		register(BOB, CARRIER_STAKE);
+		assert_ok!(Fulfillment::accept_order(RuntimeOrigin::signed(BOB), ids[1]));
+		assert!(ExpiryQueue::<Test>::get(t.accept_by + 1).contains(&ids[1]));
+		assert_ok!(Fulfillment::cancel_order(RuntimeOrigin::signed(ALICE), ids[1]));
+		assert_ok!(Fulfillment::release_order(RuntimeOrigin::signed(BOB), ids[1]));
+		assert!(!ExpiryQueue::<Test>::get(t.accept_by + 1).contains(&ids[1]));
+
+		run_to_block(t.accept_by + 2);
+		for cancelled in [spilled, ids[0], ids[1]] {
+			assert_eq!(OrderRecords::<Test>::get(cancelled).unwrap().end, OrderEnd::Cancelled);
+			assert!(!has_event(Event::OrderExpired { order: cancelled, refund: ESCROW }));
+		}
 	});
 }
 

@@ -58,8 +58,8 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `18888`
 		//  Estimated: `17871`
-		// Minimum execution time: 152_276_000 picoseconds.
-		Weight::from_parts(172_293_000, 0)
+		// Minimum execution time: 153_177_000 picoseconds.
+		Weight::from_parts(174_407_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -78,8 +78,8 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `18642`
 		//  Estimated: `17871`
-		// Minimum execution time: 154_379_000 picoseconds.
-		Weight::from_parts(173_395_000, 0)
+		// Minimum execution time: 146_314_000 picoseconds.
+		Weight::from_parts(166_893_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -94,8 +94,8 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `17680`
 		//  Estimated: `17871`
-		// Minimum execution time: 74_009_000 picoseconds.
-		Weight::from_parts(83_997_000, 0)
+		// Minimum execution time: 60_905_000 picoseconds.
+		Weight::from_parts(83_798_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -111,11 +111,11 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `918 + c * (20 ±0)`
 		//  Estimated: `3738`
-		// Minimum execution time: 76_373_000 picoseconds.
-		Weight::from_parts(79_675_848, 0)
+		// Minimum execution time: 77_375_000 picoseconds.
+		Weight::from_parts(80_352_005, 0)
 			.saturating_add(Weight::from_parts(0, 3738))
-			// Standard Error: 3_981
-			.saturating_add(Weight::from_parts(44_830, 0).saturating_mul(c.into()))
+			// Standard Error: 3_392
+			.saturating_add(Weight::from_parts(63_394, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -133,10 +133,10 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// Proof: `Disputes::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	fn attest() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `799`
+		//  Measured:  `832`
 		//  Estimated: `4267`
-		// Minimum execution time: 62_296_000 picoseconds.
-		Weight::from_parts(66_054_000, 0)
+		// Minimum execution time: 62_928_000 picoseconds.
+		Weight::from_parts(66_675_000, 0)
 			.saturating_add(Weight::from_parts(0, 4267))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -149,7 +149,7 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::FaultedInWindow` (r:1 w:1)
 	/// Proof: `Slashing::FaultedInWindow` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::TotalActiveStake` (r:1 w:1)
+	/// Storage: `Attestation::TotalActiveStake` (r:1 w:0)
 	/// Proof: `Attestation::TotalActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::NextSlashId` (r:1 w:1)
 	/// Proof: `Slashing::NextSlashId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -178,16 +178,16 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1676 + n * (442 ±0)`
-		//  Estimated: `20226 + n * (3277 ±32)`
-		// Minimum execution time: 5_480_000 picoseconds.
-		Weight::from_parts(6_916_401, 0)
+		//  Measured:  `1709 + n * (442 ±0)`
+		//  Estimated: `20226 + n * (3277 ±0)`
+		// Minimum execution time: 5_280_000 picoseconds.
+		Weight::from_parts(25_584_946, 0)
 			.saturating_add(Weight::from_parts(0, 20226))
-			// Standard Error: 272_624
-			.saturating_add(Weight::from_parts(201_085_382, 0).saturating_mul(n.into()))
+			// Standard Error: 233_050
+			.saturating_add(Weight::from_parts(196_519_332, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(20))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(18))
+			.saturating_add(T::DbWeight::get().writes(17))
 			.saturating_add(T::DbWeight::get().writes((8_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3277).saturating_mul(n.into()))
 	}
@@ -201,8 +201,6 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// Proof: `Babe::EpochStart` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Attesters` (r:3 w:3)
 	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::TotalActiveStake` (r:1 w:1)
-	/// Proof: `Attestation::TotalActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::DeadlineQueue` (r:1 w:1)
@@ -210,15 +208,15 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// The range of component `a` is `[3, 256]`.
 	fn open(a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1007 + a * (68 ±0)`
+		//  Measured:  `1004 + a * (68 ±0)`
 		//  Estimated: `17871`
-		// Minimum execution time: 86_793_000 picoseconds.
-		Weight::from_parts(104_827_280, 0)
+		// Minimum execution time: 80_461_000 picoseconds.
+		Weight::from_parts(94_381_731, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
-			// Standard Error: 6_507
-			.saturating_add(Weight::from_parts(416_597, 0).saturating_mul(a.into()))
-			.saturating_add(T::DbWeight::get().reads(10))
-			.saturating_add(T::DbWeight::get().writes(7))
+			// Standard Error: 5_433
+			.saturating_add(Weight::from_parts(367_742, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(9))
+			.saturating_add(T::DbWeight::get().writes(6))
 	}
 	/// Storage: `Attestation::Committees` (r:1 w:1)
 	/// Proof: `Attestation::Committees` (`max_values`: None, `max_size`: Some(802), added: 3277, mode: `MaxEncodedLen`)
@@ -230,8 +228,6 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// Proof: `Babe::EpochStart` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Attesters` (r:4 w:4)
 	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::TotalActiveStake` (r:1 w:1)
-	/// Proof: `Attestation::TotalActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::DeadlineQueue` (r:1 w:1)
@@ -239,15 +235,15 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// The range of component `a` is `[7, 256]`.
 	fn escalate(a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1407 + a * (70 ±0)`
+		//  Measured:  `1404 + a * (70 ±0)`
 		//  Estimated: `17871`
-		// Minimum execution time: 96_692_000 picoseconds.
-		Weight::from_parts(114_062_938, 0)
+		// Minimum execution time: 94_437_000 picoseconds.
+		Weight::from_parts(101_220_905, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
-			// Standard Error: 7_514
-			.saturating_add(Weight::from_parts(336_552, 0).saturating_mul(a.into()))
-			.saturating_add(T::DbWeight::get().reads(11))
-			.saturating_add(T::DbWeight::get().writes(8))
+			// Standard Error: 4_920
+			.saturating_add(Weight::from_parts(332_185, 0).saturating_mul(a.into()))
+			.saturating_add(T::DbWeight::get().reads(10))
+			.saturating_add(T::DbWeight::get().writes(7))
 	}
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
@@ -259,12 +255,12 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// Proof: `Attestation::OrderReporters` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Attesters` (r:7 w:7)
 	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::TotalActiveStake` (r:1 w:1)
-	/// Proof: `Attestation::TotalActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Candidates` (r:1 w:1)
 	/// Proof: `Attestation::Candidates` (`max_values`: Some(1), `max_size`: Some(16386), added: 16881, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::FaultedInWindow` (r:1 w:1)
 	/// Proof: `Slashing::FaultedInWindow` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::TotalActiveStake` (r:1 w:0)
+	/// Proof: `Attestation::TotalActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::NextSlashId` (r:1 w:1)
 	/// Proof: `Slashing::NextSlashId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::ApplyQueue` (r:1 w:1)
@@ -284,16 +280,16 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// The range of component `m` is `[1, 7]`.
 	fn judge(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1297 + m * (169 ±0)`
-		//  Estimated: `17871 + m * (2748 ±22)`
-		// Minimum execution time: 130_836_000 picoseconds.
-		Weight::from_parts(81_890_997, 0)
+		//  Measured:  `1294 + m * (169 ±0)`
+		//  Estimated: `17871 + m * (2748 ±29)`
+		// Minimum execution time: 125_986_000 picoseconds.
+		Weight::from_parts(77_587_853, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
-			// Standard Error: 64_485
-			.saturating_add(Weight::from_parts(54_592_379, 0).saturating_mul(m.into()))
+			// Standard Error: 75_105
+			.saturating_add(Weight::from_parts(55_803_299, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(m.into())))
-			.saturating_add(T::DbWeight::get().writes(6))
+			.saturating_add(T::DbWeight::get().writes(5))
 			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(m.into())))
 			.saturating_add(Weight::from_parts(0, 2748).saturating_mul(m.into()))
 	}

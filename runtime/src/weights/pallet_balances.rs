@@ -50,8 +50,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
-		// Minimum execution time: 77_836_000 picoseconds.
-		Weight::from_parts(80_542_000, 0)
+		// Minimum execution time: 78_838_000 picoseconds.
+		Weight::from_parts(81_524_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -62,8 +62,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
-		// Minimum execution time: 61_535_000 picoseconds.
-		Weight::from_parts(63_819_000, 0)
+		// Minimum execution time: 62_046_000 picoseconds.
+		Weight::from_parts(64_691_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -74,8 +74,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `39`
 		//  Estimated: `3593`
-		// Minimum execution time: 34_044_000 picoseconds.
-		Weight::from_parts(36_358_000, 0)
+		// Minimum execution time: 33_883_000 picoseconds.
+		Weight::from_parts(36_799_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -86,8 +86,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `174`
 		//  Estimated: `3593`
-		// Minimum execution time: 34_274_000 picoseconds.
-		Weight::from_parts(37_279_000, 0)
+		// Minimum execution time: 34_425_000 picoseconds.
+		Weight::from_parts(36_819_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -98,8 +98,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `103`
 		//  Estimated: `6196`
-		// Minimum execution time: 81_122_000 picoseconds.
-		Weight::from_parts(103_425_000, 0)
+		// Minimum execution time: 81_012_000 picoseconds.
+		Weight::from_parts(84_359_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -110,8 +110,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
-		// Minimum execution time: 75_341_000 picoseconds.
-		Weight::from_parts(79_078_000, 0)
+		// Minimum execution time: 76_464_000 picoseconds.
+		Weight::from_parts(78_908_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -122,8 +122,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `174`
 		//  Estimated: `3593`
-		// Minimum execution time: 27_853_000 picoseconds.
-		Weight::from_parts(29_876_000, 0)
+		// Minimum execution time: 28_213_000 picoseconds.
+		Weight::from_parts(30_177_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -135,11 +135,11 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + u * (85 ±0)`
 		//  Estimated: `990 + u * (2603 ±0)`
-		// Minimum execution time: 28_774_000 picoseconds.
-		Weight::from_parts(29_375_000, 0)
+		// Minimum execution time: 29_165_000 picoseconds.
+		Weight::from_parts(30_527_000, 0)
 			.saturating_add(Weight::from_parts(0, 990))
-			// Standard Error: 29_702
-			.saturating_add(Weight::from_parts(22_148_973, 0).saturating_mul(u.into()))
+			// Standard Error: 23_793
+			.saturating_add(Weight::from_parts(21_121_254, 0).saturating_mul(u.into()))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(u.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(u.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(u.into()))
@@ -148,24 +148,24 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 11_171_000 picoseconds.
-		Weight::from_parts(12_384_000, 0)
+		// Minimum execution time: 10_931_000 picoseconds.
+		Weight::from_parts(12_253_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn burn_allow_death() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 49_282_000 picoseconds.
-		Weight::from_parts(52_378_000, 0)
+		// Minimum execution time: 50_034_000 picoseconds.
+		Weight::from_parts(53_430_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn burn_keep_alive() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 32_791_000 picoseconds.
-		Weight::from_parts(35_056_000, 0)
+		// Minimum execution time: 33_533_000 picoseconds.
+		Weight::from_parts(35_727_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 }

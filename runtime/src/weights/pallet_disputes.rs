@@ -66,21 +66,19 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 	/// Proof: `Babe::EpochStart` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Attesters` (r:4 w:4)
 	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::TotalActiveStake` (r:1 w:1)
-	/// Proof: `Attestation::TotalActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::DeadlineQueue` (r:1 w:1)
 	/// Proof: `Attestation::DeadlineQueue` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	fn dispute_escalating() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `20112`
+		//  Measured:  `20109`
 		//  Estimated: `17871`
-		// Minimum execution time: 318_457_000 picoseconds.
-		Weight::from_parts(374_492_000, 0)
+		// Minimum execution time: 302_928_000 picoseconds.
+		Weight::from_parts(348_324_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
-			.saturating_add(T::DbWeight::get().reads(17))
-			.saturating_add(T::DbWeight::get().writes(14))
+			.saturating_add(T::DbWeight::get().reads(16))
+			.saturating_add(T::DbWeight::get().writes(13))
 	}
 	/// Storage: `Disputes::Cases` (r:1 w:1)
 	/// Proof: `Disputes::Cases` (`max_values`: None, `max_size`: Some(483), added: 2958, mode: `MaxEncodedLen`)
@@ -98,8 +96,8 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1660`
 		//  Estimated: `6222`
-		// Minimum execution time: 146_906_000 picoseconds.
-		Weight::from_parts(172_945_000, 0)
+		// Minimum execution time: 148_659_000 picoseconds.
+		Weight::from_parts(162_716_000, 0)
 			.saturating_add(Weight::from_parts(0, 6222))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -142,10 +140,10 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 	/// Proof: `Attestation::OrderReporters` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Attesters` (r:7 w:7)
 	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::TotalActiveStake` (r:1 w:1)
-	/// Proof: `Attestation::TotalActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Candidates` (r:1 w:1)
 	/// Proof: `Attestation::Candidates` (`max_values`: Some(1), `max_size`: Some(16386), added: 16881, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::TotalActiveStake` (r:1 w:0)
+	/// Proof: `Attestation::TotalActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Fulfillment::OrderRecords` (r:0 w:1)
 	/// Proof: `Fulfillment::OrderRecords` (`max_values`: None, `max_size`: Some(166), added: 2641, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::PendingByOffender` (r:0 w:7)
@@ -154,13 +152,13 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 	/// Proof: `Slashing::PendingSlashes` (`max_values`: None, `max_size`: Some(255), added: 2730, mode: `MaxEncodedLen`)
 	fn rule() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `23190`
+		//  Measured:  `23223`
 		//  Estimated: `20226`
-		// Minimum execution time: 779_853_000 picoseconds.
-		Weight::from_parts(829_406_000, 0)
+		// Minimum execution time: 774_723_000 picoseconds.
+		Weight::from_parts(815_149_000, 0)
 			.saturating_add(Weight::from_parts(0, 20226))
 			.saturating_add(T::DbWeight::get().reads(38))
-			.saturating_add(T::DbWeight::get().writes(52))
+			.saturating_add(T::DbWeight::get().writes(51))
 	}
 	/// Storage: `Disputes::Timers` (r:1 w:1)
 	/// Proof: `Disputes::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
@@ -184,12 +182,12 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 	/// Proof: `Attestation::OrderReporters` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Attesters` (r:44 w:44)
 	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::TotalActiveStake` (r:1 w:1)
-	/// Proof: `Attestation::TotalActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Candidates` (r:1 w:1)
 	/// Proof: `Attestation::Candidates` (`max_values`: Some(1), `max_size`: Some(16386), added: 16881, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::FaultedInWindow` (r:1 w:1)
 	/// Proof: `Slashing::FaultedInWindow` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::TotalActiveStake` (r:1 w:0)
+	/// Proof: `Attestation::TotalActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::NextSlashId` (r:1 w:1)
 	/// Proof: `Slashing::NextSlashId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::ApplyQueue` (r:1 w:1)
@@ -207,16 +205,16 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[0, 16]`.
 	fn on_initialize(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `22617 + n * (2045 ±0)`
+		//  Measured:  `22650 + n * (2045 ±0)`
 		//  Estimated: `17871 + n * (10188 ±0)`
-		// Minimum execution time: 5_080_000 picoseconds.
-		Weight::from_parts(38_768_231, 0)
+		// Minimum execution time: 4_930_000 picoseconds.
+		Weight::from_parts(93_967_579, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
-			// Standard Error: 563_427
-			.saturating_add(Weight::from_parts(436_601_371, 0).saturating_mul(n.into()))
+			// Standard Error: 463_267
+			.saturating_add(Weight::from_parts(426_411_984, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(8))
 			.saturating_add(T::DbWeight::get().reads((15_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(8))
+			.saturating_add(T::DbWeight::get().writes(7))
 			.saturating_add(T::DbWeight::get().writes((17_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 10188).saturating_mul(n.into()))
 	}
@@ -228,8 +226,8 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `185`
 		//  Estimated: `3948`
-		// Minimum execution time: 34_434_000 picoseconds.
-		Weight::from_parts(42_820_000, 0)
+		// Minimum execution time: 29_535_000 picoseconds.
+		Weight::from_parts(36_949_000, 0)
 			.saturating_add(Weight::from_parts(0, 3948))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))

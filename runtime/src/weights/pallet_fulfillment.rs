@@ -56,8 +56,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `521`
 		//  Estimated: `3754`
-		// Minimum execution time: 89_167_000 picoseconds.
-		Weight::from_parts(126_738_000, 0)
+		// Minimum execution time: 88_836_000 picoseconds.
+		Weight::from_parts(91_792_000, 0)
 			.saturating_add(Weight::from_parts(0, 3754))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -74,8 +74,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `731`
 		//  Estimated: `3754`
-		// Minimum execution time: 93_726_000 picoseconds.
-		Weight::from_parts(97_173_000, 0)
+		// Minimum execution time: 92_804_000 picoseconds.
+		Weight::from_parts(96_341_000, 0)
 			.saturating_add(Weight::from_parts(0, 3754))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -88,8 +88,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `410`
 		//  Estimated: `3754`
-		// Minimum execution time: 26_158_000 picoseconds.
-		Weight::from_parts(27_872_000, 0)
+		// Minimum execution time: 25_769_000 picoseconds.
+		Weight::from_parts(27_752_000, 0)
 			.saturating_add(Weight::from_parts(0, 3754))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -105,11 +105,11 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `729 + c * (20 ±0)`
 		//  Estimated: `3754`
-		// Minimum execution time: 74_069_000 picoseconds.
-		Weight::from_parts(76_831_316, 0)
+		// Minimum execution time: 73_708_000 picoseconds.
+		Weight::from_parts(76_593_879, 0)
 			.saturating_add(Weight::from_parts(0, 3754))
-			// Standard Error: 2_664
-			.saturating_add(Weight::from_parts(13_988, 0).saturating_mul(c.into()))
+			// Standard Error: 3_616
+			.saturating_add(Weight::from_parts(49_562, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -117,7 +117,7 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Fulfillment::NextOrderId` (r:1 w:1)
 	/// Proof: `Fulfillment::NextOrderId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Fulfillment::ExpiryQueue` (r:1 w:1)
+	/// Storage: `Fulfillment::ExpiryQueue` (r:16 w:1)
 	/// Proof: `Fulfillment::ExpiryQueue` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
@@ -125,15 +125,20 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `Fulfillment::Orders` (r:0 w:1)
 	/// Proof: `Fulfillment::Orders` (`max_values`: None, `max_size`: Some(242), added: 2717, mode: `MaxEncodedLen`)
-	fn create_order(_s: u32) -> Weight {
+	/// The range of component `s` is `[0, 15]`.
+	fn create_order(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1108`
-		//  Estimated: `3991`
-		// Minimum execution time: 109_756_000 picoseconds.
-		Weight::from_parts(114_495_000, 0)
+		//  Measured:  `1537 + s * (48 ±0)`
+		//  Estimated: `3991 + s * (3001 ±0)`
+		// Minimum execution time: 103_273_000 picoseconds.
+		Weight::from_parts(110_946_949, 0)
 			.saturating_add(Weight::from_parts(0, 3991))
+			// Standard Error: 14_553
+			.saturating_add(Weight::from_parts(4_582_605, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
+			.saturating_add(Weight::from_parts(0, 3001).saturating_mul(s.into()))
 	}
 	/// Storage: `Fulfillment::Carriers` (r:1 w:1)
 	/// Proof: `Fulfillment::Carriers` (`max_values`: None, `max_size`: Some(289), added: 2764, mode: `MaxEncodedLen`)
@@ -149,28 +154,26 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 	/// Proof: `Babe::EpochStart` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Attesters` (r:3 w:3)
 	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::TotalActiveStake` (r:1 w:1)
-	/// Proof: `Attestation::TotalActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::DeadlineQueue` (r:1 w:1)
 	/// Proof: `Attestation::DeadlineQueue` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
-	/// Storage: `Fulfillment::ExpiryQueue` (r:1 w:1)
-	/// Proof: `Fulfillment::ExpiryQueue` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `Fulfillment::TotalOpenValue` (r:1 w:1)
 	/// Proof: `Fulfillment::TotalOpenValue` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn accept_order() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `20154`
+		//  Measured:  `19031`
 		//  Estimated: `17871`
-		// Minimum execution time: 192_932_000 picoseconds.
-		Weight::from_parts(245_861_000, 0)
+		// Minimum execution time: 233_949_000 picoseconds.
+		Weight::from_parts(273_804_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
-			.saturating_add(T::DbWeight::get().reads(14))
-			.saturating_add(T::DbWeight::get().writes(11))
+			.saturating_add(T::DbWeight::get().reads(12))
+			.saturating_add(T::DbWeight::get().writes(9))
 	}
 	/// Storage: `Fulfillment::Orders` (r:1 w:1)
 	/// Proof: `Fulfillment::Orders` (`max_values`: None, `max_size`: Some(242), added: 2717, mode: `MaxEncodedLen`)
+	/// Storage: `Fulfillment::ExpiryQueue` (r:1 w:1)
+	/// Proof: `Fulfillment::ExpiryQueue` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -185,8 +188,6 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 	/// Proof: `Attestation::DeadlineQueue` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Attesters` (r:3 w:3)
 	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::TotalActiveStake` (r:1 w:1)
-	/// Proof: `Attestation::TotalActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Candidates` (r:1 w:1)
 	/// Proof: `Attestation::Candidates` (`max_values`: Some(1), `max_size`: Some(16386), added: 16881, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Fees` (r:1 w:0)
@@ -197,16 +198,18 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 	/// Proof: `Attestation::OrderReporters` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	fn cancel_order() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `20798`
+		//  Measured:  `20474`
 		//  Estimated: `17871`
-		// Minimum execution time: 202_429_000 picoseconds.
-		Weight::from_parts(216_256_000, 0)
+		// Minimum execution time: 207_219_000 picoseconds.
+		Weight::from_parts(237_335_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(14))
 	}
 	/// Storage: `Fulfillment::Orders` (r:1 w:1)
 	/// Proof: `Fulfillment::Orders` (`max_values`: None, `max_size`: Some(242), added: 2717, mode: `MaxEncodedLen`)
+	/// Storage: `Fulfillment::ExpiryQueue` (r:1 w:1)
+	/// Proof: `Fulfillment::ExpiryQueue` (`max_values`: None, `max_size`: Some(526), added: 3001, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -221,8 +224,6 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 	/// Proof: `Attestation::DeadlineQueue` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Attesters` (r:3 w:3)
 	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::TotalActiveStake` (r:1 w:1)
-	/// Proof: `Attestation::TotalActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Candidates` (r:1 w:1)
 	/// Proof: `Attestation::Candidates` (`max_values`: Some(1), `max_size`: Some(16386), added: 16881, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Fees` (r:1 w:0)
@@ -233,10 +234,10 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 	/// Proof: `Attestation::OrderReporters` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	fn release_order() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `20798`
+		//  Measured:  `20474`
 		//  Estimated: `17871`
-		// Minimum execution time: 200_176_000 picoseconds.
-		Weight::from_parts(210_655_000, 0)
+		// Minimum execution time: 221_185_000 picoseconds.
+		Weight::from_parts(239_639_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(14))
@@ -256,11 +257,11 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `778 + n * (59 ±0)`
 		//  Estimated: `3991 + n * (2717 ±0)`
-		// Minimum execution time: 5_110_000 picoseconds.
-		Weight::from_parts(18_066_252, 0)
+		// Minimum execution time: 5_060_000 picoseconds.
+		Weight::from_parts(15_356_642, 0)
 			.saturating_add(Weight::from_parts(0, 3991))
-			// Standard Error: 12_920
-			.saturating_add(Weight::from_parts(53_519_121, 0).saturating_mul(n.into()))
+			// Standard Error: 14_974
+			.saturating_add(Weight::from_parts(53_676_801, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -285,10 +286,10 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 	/// Proof: `Fulfillment::OrderRecords` (`max_values`: None, `max_size`: Some(166), added: 2641, mode: `MaxEncodedLen`)
 	fn settle_delivered_on_time() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3162`
+		//  Measured:  `2658`
 		//  Estimated: `8799`
-		// Minimum execution time: 189_245_000 picoseconds.
-		Weight::from_parts(195_276_000, 0)
+		// Minimum execution time: 196_008_000 picoseconds.
+		Weight::from_parts(224_030_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -327,10 +328,10 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 	/// Proof: `Slashing::PendingSlashes` (`max_values`: None, `max_size`: Some(255), added: 2730, mode: `MaxEncodedLen`)
 	fn settle_delivered_with_fault() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3168`
+		//  Measured:  `2664`
 		//  Estimated: `8799`
-		// Minimum execution time: 227_297_000 picoseconds.
-		Weight::from_parts(253_656_000, 0)
+		// Minimum execution time: 242_856_000 picoseconds.
+		Weight::from_parts(269_636_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().writes(16))
@@ -369,10 +370,10 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 	/// Proof: `Slashing::PendingSlashes` (`max_values`: None, `max_size`: Some(255), added: 2730, mode: `MaxEncodedLen`)
 	fn settle_lost() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2796`
+		//  Measured:  `2292`
 		//  Estimated: `6196`
-		// Minimum execution time: 232_176_000 picoseconds.
-		Weight::from_parts(257_934_000, 0)
+		// Minimum execution time: 230_793_000 picoseconds.
+		Weight::from_parts(256_942_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(15))
