@@ -2,10 +2,20 @@
 """The two halves of scripts/bench.sh that are easier in Python.
 
     bench-report.py spec <dev raw spec> <state.json>   # prints the benchmark chain's raw spec
+    bench-report.py rpc <work dir>
+    bench-report.py throughput <work dir>
     bench-report.py report <work dir> <node binary> <repeat>
 
 `spec` puts the state runtime/src/bench_state.rs wrote into the development chain's raw spec
 (keeping that spec's runtime code) and its plan into the spec's properties.
+
+`rpc` reads the `rpc ...` lines scripts/rpc-bench.sh printed (item 4), prints the table of
+requests per second and latencies, each method against `state_getStorage`, and writes it between
+the `bench:rpc` markers. It has no target.
+
+`throughput` reads the `throughput ...` lines of zombienet/tests/throughput.rs (item 3) and
+writes orders included per second over transfers included per second, the blocks' ends and the
+finality lag between the `bench:throughput` markers. It has no target.
 
 `report` reads what the run measured, prints the capacity table, writes it to
 docs/performance.md between the `bench:capacity` markers, and exits 1 when a target is missed:
@@ -34,6 +44,14 @@ MIN_RATIO = 0.5
 MAX_LIFECYCLE = 6.0
 DOC = "docs/performance.md"
 START, END = "<!-- bench:capacity:start -->", "<!-- bench:capacity:end -->"
+THROUGHPUT_START, THROUGHPUT_END = "<!-- bench:throughput:start -->", "<!-- bench:throughput:end -->"
+RPC_START, RPC_END = "<!-- bench:rpc:start -->", "<!-- bench:rpc:end -->"
+RPC_METHODS = [
+    ("system_health", "node health (no state)"),
+    ("state_getStorage", "one account's storage"),
+    ("surety_order", "an order's view (runtime API)"),
+    ("surety_quoteBond", "a bond quote (runtime API)"),
+]
 
 
 def spec(dev_path, state_path):
@@ -58,6 +76,78 @@ def machine():
 
 SMALL, LARGE = 100, 100000
 MAX_SCALING = 1.10
+
+
+def write_section(start, end, table):
+    """Prints `table` and puts it into docs/performance.md between `start` and `end`."""
+    print(table)
+    doc = open(DOC).read()
+    if start in doc and end in doc:
+        head, rest = doc.split(start, 1)
+        _, tail = rest.split(end, 1)
+        open(DOC, "w").write(f"{head}{start}\n{table}\n{end}{tail}")
+        print(f"\nwritten to {DOC}")
+
+
+def rpc(work):
+    rows = {}
+    connections = seconds_each = "?"
+    for line in open(f"{work}/rpc.txt"):
+        if line.startswith("rpc-setup "):
+            _, connections, seconds_each = line.split()
+            continue
+        _, method, requests, errors, seconds, p50, p99 = line.split()
+        rows[method] = (int(requests) / float(seconds), int(p50), int(p99))
+    reference = rows["state_getStorage"]
+    lines = [
+        f"Measured {datetime.date.today()} on {machine()}, by `scripts/bench.sh` "
+        f"(`scripts/rpc-bench.sh`: node on core 0, load tool on core 1, {connections} keep-alive "
+        f"connections in a closed loop, {seconds_each} s per method after a 1 s warm-up).",
+        "",
+        "| method | what it reads | requests / s | p50 | p99 | rate / state_getStorage's | p50 / state_getStorage's |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for method, what in RPC_METHODS:
+        rate, p50, p99 = rows[method]
+        lines.append(
+            f"| `{method}` | {what} | {rate:,.0f} | {p50} µs | {p99} µs | "
+            f"{rate / reference[0]:.2f} | {p50 / reference[1]:.2f} |"
+        )
+    write_section(RPC_START, RPC_END, "\n".join(lines))
+
+
+def throughput(work):
+    rows = {}
+    for line in open(f"{work}/throughput.txt"):
+        f = line.split()
+        rows[f[1]] = dict(
+            submitted=int(f[2]), included=int(f[3]), seconds=float(f[4]), rate=float(f[5]),
+            blocks=int(f[6]), on_weight=int(f[7]), on_time=int(f[8]), most=int(f[9]),
+            max_lag=int(f[10]), mean_lag=float(f[11]), submit_rate=float(f[14]),
+        )
+    transfers, orders = rows["transfer_keep_alive"], rows["create_order"]
+    lines = [
+        f"Measured {datetime.date.today()} on {machine()}, by `scripts/bench.sh` "
+        "(`zombienet/tests/throughput.rs`: the 4-validator network of `zombienet/local.toml`, all "
+        "four nodes on this machine, the node built in the `weights` profile; Alice submits to her "
+        "own node over loopback).",
+        "",
+        "| load | submitted | submitted / s | included | chain time | included / s | blocks | ended on weight | ended on time | most in a block | finality lag, max | finality lag, mean |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, label in [("transfer_keep_alive", "transfers"), ("create_order", "new orders")]:
+        r = rows[name]
+        lines.append(
+            f"| {label} (`{name}`) | {r['submitted']} | {r['submit_rate']:.0f} | {r['included']} | {r['seconds']:.1f} s | "
+            f"{r['rate']:.1f} | {r['blocks']} | {r['on_weight']} | {r['on_time']} | {r['most']} | "
+            f"{r['max_lag']} | {r['mean_lag']:.2f} |"
+        )
+    lines += [
+        "",
+        f"Orders included per second over transfers included per second: "
+        f"**{orders['rate'] / transfers['rate']:.2f}**.",
+    ]
+    write_section(THROUGHPUT_START, THROUGHPUT_END, "\n".join(lines))
 
 
 def measured(work, pallet, extrinsic, background=SMALL):
@@ -146,15 +236,7 @@ def report(work, binary, repeat):
         lines.append(
             f"| {label} | {n_small} | {n_large} | {t_small / 1000:.1f} µs | {t_large / 1000:.1f} µs | {ratio:.2f}{mark} |"
         )
-    table = "\n".join(lines)
-    print(table)
-
-    doc = open(DOC).read()
-    if START in doc and END in doc:
-        head, rest = doc.split(START, 1)
-        _, tail = rest.split(END, 1)
-        open(DOC, "w").write(f"{head}{START}\n{table}\n{END}{tail}")
-        print(f"\nwritten to {DOC}")
+    write_section(START, END, "\n".join(lines))
     if missed:
         print("\ntargets missed:\n  " + "\n  ".join(missed))
         sys.exit(1)
@@ -164,6 +246,10 @@ def report(work, binary, repeat):
 if __name__ == "__main__":
     if sys.argv[1] == "spec":
         spec(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "throughput":
+        throughput(sys.argv[2])
+    elif sys.argv[1] == "rpc":
+        rpc(sys.argv[2])
     elif sys.argv[1] == "report":
         report(sys.argv[2], sys.argv[3], sys.argv[4])
     else:

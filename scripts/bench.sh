@@ -12,7 +12,10 @@
 # whose genesis is the state runtime/src/bench_state.rs prepares (the plan of which order each
 # extrinsic acts on travels in the chain spec's properties). Remarks, transfers and new orders
 # run on that same chain. Scaling (item 2): all of it twice, beside 100 and beside 100,000 other
-# open orders. State growth (item 5) comes from a runtime test.
+# open orders. Sustained throughput (item 3), with SURETY_BENCH_THROUGHPUT=1: the 4-validator
+# network of zombienet/local.toml on the optimised node, a load of transfers then one of new
+# orders (zombienet/tests/throughput.rs).
+# RPC (item 4): scripts/rpc-bench.sh. State growth (item 5) comes from a runtime test.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$SURETY_ROOT"
@@ -50,4 +53,22 @@ log "state growth per order (runtime/src/state_growth_tests.rs)"
 cargo test --locked -p surety-runtime --lib state_growth -- --nocapture \
 	| grep '^state per' > "$WORK/state_growth.txt"
 
-python3 scripts/bench-report.py report "$WORK" "$BIN" "$REPEAT"
+# The capacity report exits 1 on a missed target: the other measurements still run.
+status=0
+python3 scripts/bench-report.py report "$WORK" "$BIN" "$REPEAT" || status=$?
+
+# Opt-in until its figures are sound (docs/performance.md, section 3: on this 2-core machine the
+# load stops being included after a few blocks, cause not yet found).
+if [ "${SURETY_BENCH_THROUGHPUT:-0}" = 1 ]; then
+	log "sustained throughput on the 4-validator network (zombienet/tests/throughput.rs)"
+	SURETY_NODE_BIN="$BIN" cargo test --locked -p surety-zombienet-tests --test throughput -- \
+		--ignored --nocapture | tee "$WORK/throughput.log"
+	grep '^throughput ' "$WORK/throughput.log" > "$WORK/throughput.txt"
+	python3 scripts/bench-report.py throughput "$WORK"
+fi
+
+log "RPC requests per second and latency (scripts/rpc-bench.sh)"
+echo "rpc-setup ${CONNECTIONS:-8} ${SECONDS_EACH:-10}" > "$WORK/rpc.txt"
+BENCH_NODE_BIN="$BIN" bash scripts/rpc-bench.sh "$WORK" | tee -a "$WORK/rpc.txt"
+python3 scripts/bench-report.py rpc "$WORK"
+exit "$status"

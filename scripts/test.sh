@@ -34,9 +34,10 @@ t2=$(date +%s)
 
 # The network tests are `#[ignore]`d so a plain `cargo test` needs no node; the same
 # `--workspace` selection keeps the feature set, and so the build, identical. The runtime's
-# `bench_state` functions are ignored too: they write scripts/bench.sh's chain state, not tests.
+# `bench_state` functions are ignored too: they write scripts/bench.sh's chain state, not tests;
+# so is the throughput measurement (zombienet/tests/throughput.rs), which bench.sh runs.
 log "zombienet: 4-validator network tests"
-run_tests --workspace -- --ignored --nocapture --test-threads 1 --skip bench_state::
+run_tests --workspace -- --ignored --nocapture --test-threads 1 --skip bench_state:: --skip orders_against_transfers_under_sustained_load
 t3=$(date +%s)
 
 log "build $((t1 - t0)) s, tests $((t2 - t1)) s, zombienet $((t3 - t2)) s"
