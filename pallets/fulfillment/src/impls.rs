@@ -371,15 +371,19 @@ impl<T: Config> Pallet<T> {
 		terms.accept_by.saturating_add(One::one())
 	}
 
+	/// The blocks an order's expiry may be queued in: its expiry block and the spill blocks.
+	fn expiry_blocks(terms: &TermsOf<T>) -> impl Iterator<Item = BlockNumberFor<T>> {
+		let first = Self::expiry_block(terms);
+		(0..EXPIRY_SPILL_BLOCKS).map(move |offset| first.saturating_add(offset.into()))
+	}
+
 	/// Gives a cancelled order's place in its expiry queue back while that block is still
 	/// ahead: otherwise orders created and cancelled at once could fill a window's queues for
 	/// the price of their fees. An accepted order keeps its place until the block (taking it
 	/// out would cost every accept a write; its bond and fee are what it costs to hold one).
 	fn release_expiry(id: OrderId, terms: &TermsOf<T>) {
-		let first = Self::expiry_block(terms);
 		let now = frame_system::Pallet::<T>::block_number();
-		for offset in 0..EXPIRY_SPILL_BLOCKS {
-			let block = first.saturating_add(offset.into());
+		for block in Self::expiry_blocks(terms) {
 			if block > now && ExpiryQueue::<T>::get(block).contains(&id) {
 				ExpiryQueue::<T>::mutate_exists(block, |queue| queue::remove_entry(queue, &id));
 				return;
@@ -587,24 +591,23 @@ impl<T: Config> Pallet<T> {
 		let mut total_open_value: BalanceOf<T> = Zero::zero();
 
 		let now = frame_system::Pallet::<T>::block_number();
+		let next = NextOrderId::<T>::get();
 		for (at, queue) in ExpiryQueue::<T>::iter() {
 			ensure!(at > now, "an expiry queue was left behind by its block's hook");
 			for id in queue {
-				ensure!(id < NextOrderId::<T>::get(), "queued order id not yet assigned");
+				ensure!(id < next, "queued order id not yet assigned");
 				// Accepted and ended orders keep their entries until the block: only open ones
 				// need one, in the block after their window or one of the spill blocks.
 				if let Some(order) = Orders::<T>::get(id).filter(|o| o.status == OrderStatus::Open)
 				{
-					let first = Self::expiry_block(&order.terms);
 					ensure!(
-						at >= first && at < first.saturating_add(EXPIRY_SPILL_BLOCKS.into()),
+						Self::expiry_blocks(&order.terms).any(|block| block == at),
 						"open order queued outside its expiry blocks"
 					);
 					queued.push(id);
 				}
 			}
 		}
-		let next = NextOrderId::<T>::get();
 		for (id, order) in Orders::<T>::iter() {
 			ensure!(id < next, "order id not yet assigned");
 			ensure!(!OrderRecords::<T>::contains_key(id), "order both live and ended");

@@ -190,8 +190,8 @@ pub mod pallet {
 
 	/// Orders by the block whose hook expires them if they are still open: the block after their
 	/// `accept_by`, or one of the next [`EXPIRY_SPILL_BLOCKS`] when that block's queue is full.
-	/// An order accepted or cancelled meanwhile keeps its entry (taking it out would cost the
-	/// accept a read and a write); the hook skips it.
+	/// An accepted order keeps its entry (taking it out would cost the accept a read and a
+	/// write) and the hook skips it; a cancelled one gives its entry back.
 	#[pallet::storage]
 	pub type ExpiryQueue<T: Config> = StorageMap<
 		_,
