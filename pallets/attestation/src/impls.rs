@@ -34,6 +34,54 @@ type MemberOf<T> = crate::types::Member<<T as frame_system::Config>::AccountId, 
 /// An attester with its weight in a draw.
 pub type Weighted<T> = (<T as frame_system::Config>::AccountId, BalanceOf<T>);
 
+/// The candidate list as one call changes it: read once and written once at the end, and only
+/// if an entry changed (it is the largest value a call writes, up to `MaxAttesters` entries;
+/// a draw or a judgement changes several members' entries).
+pub(crate) struct CandidateList<T: Config> {
+	entries: BoundedVec<(T::AccountId, BalanceOf<T>, BalanceOf<T>), T::MaxAttesters>,
+	changed: bool,
+}
+
+impl<T: Config> CandidateList<T> {
+	pub(crate) fn load() -> Self {
+		Self { entries: Candidates::<T>::get(), changed: false }
+	}
+
+	pub(crate) fn store(self) {
+		if self.changed {
+			Candidates::<T>::put(self.entries);
+		}
+	}
+
+	/// Keeps `who`'s entry equal to its ledger: present while it has active stake, with its
+	/// active and free stake.
+	fn sync(&mut self, who: &T::AccountId, info: &AttesterInfo<T>) -> DispatchResult {
+		let (active, free) = (info.stake.active(), info.stake.free());
+		let entries = &mut self.entries;
+		match (entries.iter().position(|(c, ..)| c == who), active.is_zero()) {
+			(Some(i), true) => {
+				entries.swap_remove(i);
+			}
+			(Some(i), false) if entries[i].1 == active && entries[i].2 == free => return Ok(()),
+			(Some(i), false) => entries[i] = (who.clone(), active, free),
+			(None, false) => entries
+				.try_push((who.clone(), active, free))
+				.map_err(|_| Error::<T>::TooManyAttesters)?,
+			(None, true) => return Ok(()),
+		}
+		self.changed = true;
+		Ok(())
+	}
+
+	/// [`Self::sync`] of one entry, read and written on its own.
+	fn synced(who: &T::AccountId, info: &AttesterInfo<T>) -> DispatchResult {
+		let mut list = Self::load();
+		list.sync(who, info)?;
+		list.store();
+		Ok(())
+	}
+}
+
 /// A delivery report's numeric fields: time, excursion, damage (parts per billion).
 fn numeric(report: &Report) -> (u64, u64, u64) {
 	match *report {
@@ -105,7 +153,7 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::InsufficientBalance
 		);
 		info.stake.total.saturating_accrue(amount);
-		Self::sync_candidate(&who, &info)?;
+		CandidateList::<T>::synced(&who, &info)?;
 		T::Currency::hold(&Self::reason(), &who, amount)?;
 		Attesters::<T>::insert(&who, info);
 		TotalActiveStake::<T>::mutate(|t| t.saturating_accrue(amount));
@@ -120,7 +168,7 @@ impl<T: Config> Pallet<T> {
 		info.stake
 			.unbond(amount, T::MinAttesterStake::get(), unlock_at)
 			.map_err(Error::<T>::from)?;
-		Self::sync_candidate(&who, &info)?;
+		CandidateList::<T>::synced(&who, &info)?;
 		Attesters::<T>::insert(&who, info);
 		TotalActiveStake::<T>::mutate(|t| t.saturating_reduce(amount));
 		Self::deposit_event(Event::StakeUnbonding { attester: who, amount, unlock_at });
@@ -142,35 +190,11 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Keeps `who`'s entry in [`Candidates`] equal to its ledger: present while it has active
-	/// stake, with its active and free stake.
-	fn sync_candidate(who: &T::AccountId, info: &AttesterInfo<T>) -> DispatchResult {
-		let (active, free) = (info.stake.active(), info.stake.free());
-		let mut candidates = Candidates::<T>::get();
-		let position = candidates.iter().position(|(c, ..)| c == who);
-		match (position, active.is_zero()) {
-			(Some(i), true) => {
-				candidates.swap_remove(i);
-			}
-			// The list is the largest value a call writes: left alone when nothing changed
-			// (a score update, say).
-			(Some(i), false) if candidates[i].1 == active && candidates[i].2 == free => {
-				return Ok(())
-			}
-			(Some(i), false) => candidates[i] = (who.clone(), active, free),
-			(None, false) => candidates
-				.try_push((who.clone(), active, free))
-				.map_err(|_| Error::<T>::TooManyAttesters)?,
-			(None, true) => return Ok(()),
-		}
-		Candidates::<T>::put(candidates);
-		Ok(())
-	}
-
-	/// Applies `change` to `who`'s ledger and keeps its candidate entry in step; returns what
-	/// `change` returns, or `None` for an unregistered account. For internal bookkeeping that
-	/// cannot fail for a registered attester.
+	/// Applies `change` to `who`'s ledger and keeps its entry in `candidates` in step; returns
+	/// what `change` returns, or `None` for an unregistered account. For internal bookkeeping
+	/// that cannot fail for a registered attester.
 	fn update_attester<R>(
+		candidates: &mut CandidateList<T>,
 		who: &T::AccountId,
 		change: impl FnOnce(&mut AttesterInfo<T>) -> R,
 	) -> Option<R> {
@@ -188,10 +212,22 @@ impl<T: Config> Pallet<T> {
 			});
 		}
 		// The entry exists while the attester has active stake, so this only fails if a bonded
-		// attester could be missing from a full list, which `sync_candidate` never allows.
-		let _ = Self::sync_candidate(who, &info).defensive();
+		// attester could be missing from a full list, which `sync` never allows.
+		let _ = candidates.sync(who, &info).defensive();
 		Attesters::<T>::insert(who, info);
 		Some(result)
+	}
+
+	/// [`Self::update_attester`] for one attester, with the candidate list read and written
+	/// for it alone.
+	fn update_one_attester<R>(
+		who: &T::AccountId,
+		change: impl FnOnce(&mut AttesterInfo<T>) -> R,
+	) -> Option<R> {
+		let mut candidates = CandidateList::<T>::load();
+		let result = Self::update_attester(&mut candidates, who, change);
+		candidates.store();
+		result
 	}
 
 	// ---- Draw ----
@@ -241,22 +277,25 @@ impl<T: Config> Pallet<T> {
 		excluded: &[T::AccountId],
 	) -> Result<Vec<MemberOf<T>>, DispatchError> {
 		let seat = T::SeatBond::get();
-		let candidates: Vec<_> = Candidates::<T>::get()
-			.into_iter()
+		let mut list = CandidateList::<T>::load();
+		let candidates: Vec<_> = list
+			.entries
+			.iter()
 			.filter(|(who, _, free)| *free >= seat && !excluded.contains(who))
-			.map(|(who, active, _)| (who, active))
+			.map(|(who, active, _)| (who.clone(), *active))
 			.collect();
 		let (random, _) = T::Randomness::random(&(b"surety/committee", order, round).encode());
 		let seed = sp_io::hashing::blake2_256(&(random, order, round).encode());
 		let drawn = Self::draw_from(candidates, size, seed)?;
 		let mut members = Vec::with_capacity(drawn.len());
 		for (who, weight) in drawn {
-			Self::update_attester(&who, |info| {
+			Self::update_attester(&mut list, &who, |info| {
 				info.stake.allocated.saturating_accrue(seat);
 				info.seats.saturating_inc();
 			});
 			members.push(crate::types::Member { who, weight, round, report: None, verdict: None });
 		}
+		list.store();
 		Ok(members)
 	}
 
@@ -495,9 +534,16 @@ impl<T: Config> Pallet<T> {
 			.filter(|(_, m)| m.round == round && m.report.is_none())
 			.map(|(i, _)| i)
 			.collect();
+		let mut candidates = CandidateList::<T>::load();
 		for i in silent {
 			let member = &mut committee.members[i];
-			let slashed = Self::judge_member(order, member, Verdict::Silent, &Default::default())?;
+			let slashed = Self::judge_member(
+				&mut candidates,
+				order,
+				member,
+				Verdict::Silent,
+				&Default::default(),
+			)?;
 			Self::deposit_event(Event::MemberJudged {
 				order,
 				attester: member.who.clone(),
@@ -505,6 +551,7 @@ impl<T: Config> Pallet<T> {
 				slashed,
 			});
 		}
+		candidates.store();
 		Committees::<T>::insert(order, committee);
 		Self::deposit_event(Event::NoQuorum { order, round });
 		T::Proposals::on_no_quorum(order)
@@ -515,6 +562,7 @@ impl<T: Config> Pallet<T> {
 	/// Frees `member`'s seat, records `verdict` in its record and, for a fault, schedules
 	/// the slash of its seat bond. Returns the amount scheduled.
 	fn judge_member(
+		candidates: &mut CandidateList<T>,
 		order: OrderId,
 		member: &mut MemberOf<T>,
 		verdict: Verdict,
@@ -542,7 +590,7 @@ impl<T: Config> Pallet<T> {
 		};
 		let outcome = if verdict == Verdict::Agreed { Perbill::one() } else { Perbill::zero() };
 		let alpha = T::ReputationSmoothing::get();
-		let score = Self::update_attester(&member.who, |info| {
+		let score = Self::update_attester(candidates, &member.who, |info| {
 			info.stake.allocated = info.stake.allocated.defensive_saturating_sub(seat);
 			info.stake.reserved.saturating_accrue(slashed);
 			info.seats = info.seats.defensive_saturating_sub(1);
@@ -570,13 +618,14 @@ impl<T: Config> Pallet<T> {
 		let tolerance = T::Tolerance::get();
 		let reporters = OrderReporters::<T>::take(order);
 		let mut agreed: Vec<T::AccountId> = Vec::new();
+		let mut candidates = CandidateList::<T>::load();
 		for member in committee.members.iter_mut().filter(|m| m.verdict.is_none()) {
 			let verdict = match &member.report {
 				None => Verdict::Silent,
 				Some((report, _)) if tolerance.agrees(report, &outcome) => Verdict::Agreed,
 				Some(_) => Verdict::Wrong,
 			};
-			let slashed = Self::judge_member(order, member, verdict, &reporters)?;
+			let slashed = Self::judge_member(&mut candidates, order, member, verdict, &reporters)?;
 			if verdict == Verdict::Agreed {
 				agreed.push(member.who.clone());
 			}
@@ -587,6 +636,7 @@ impl<T: Config> Pallet<T> {
 				slashed,
 			});
 		}
+		candidates.store();
 		Self::share_fee(order, &committee.shipper, &agreed)
 	}
 
@@ -628,12 +678,14 @@ impl<T: Config> Pallet<T> {
 			Self::unschedule_deadline(committee.deadline_block, order);
 		}
 		let seat = T::SeatBond::get();
+		let mut candidates = CandidateList::<T>::load();
 		for member in committee.members.iter().filter(|m| m.verdict.is_none()) {
-			Self::update_attester(&member.who, |info| {
+			Self::update_attester(&mut candidates, &member.who, |info| {
 				info.stake.allocated = info.stake.allocated.defensive_saturating_sub(seat);
 				info.seats = info.seats.defensive_saturating_sub(1);
 			});
 		}
+		candidates.store();
 		if let Some(fee) = Fees::<T>::take(order) {
 			let _ = T::Currency::transfer(
 				&Self::fee_pot(),
@@ -804,7 +856,7 @@ impl<T: Config> SlashableStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			defensive!("attestation only holds attester stake");
 			return Default::default();
 		}
-		let Some(credit) = Self::update_attester(who, |info| {
+		let Some(credit) = Self::update_one_attester(who, |info| {
 			let requested = info.stake.slashable(amount);
 			let (taken, _missing) = T::Currency::slash(&Self::reason(), who, requested);
 			info.stake.slashed(requested, frame_support::traits::Imbalance::peek(&taken));
@@ -824,7 +876,7 @@ impl<T: Config> SlashableStake<T::AccountId, BalanceOf<T>> for Pallet<T> {
 			defensive!("attestation only holds attester stake");
 			return;
 		}
-		let released = Self::update_attester(who, |info| {
+		let released = Self::update_one_attester(who, |info| {
 			let released = info.stake.slashable(amount);
 			info.stake.reserved.saturating_reduce(released);
 			released

@@ -56,8 +56,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `521`
 		//  Estimated: `3754`
-		// Minimum execution time: 88_836_000 picoseconds.
-		Weight::from_parts(91_792_000, 0)
+		// Minimum execution time: 88_947_000 picoseconds.
+		Weight::from_parts(95_059_000, 0)
 			.saturating_add(Weight::from_parts(0, 3754))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -74,8 +74,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `731`
 		//  Estimated: `3754`
-		// Minimum execution time: 92_804_000 picoseconds.
-		Weight::from_parts(96_341_000, 0)
+		// Minimum execution time: 93_044_000 picoseconds.
+		Weight::from_parts(99_006_000, 0)
 			.saturating_add(Weight::from_parts(0, 3754))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -88,8 +88,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `410`
 		//  Estimated: `3754`
-		// Minimum execution time: 25_769_000 picoseconds.
-		Weight::from_parts(27_752_000, 0)
+		// Minimum execution time: 26_079_000 picoseconds.
+		Weight::from_parts(29_476_000, 0)
 			.saturating_add(Weight::from_parts(0, 3754))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -105,11 +105,11 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `729 + c * (20 ±0)`
 		//  Estimated: `3754`
-		// Minimum execution time: 73_708_000 picoseconds.
-		Weight::from_parts(76_593_879, 0)
+		// Minimum execution time: 74_290_000 picoseconds.
+		Weight::from_parts(80_642_962, 0)
 			.saturating_add(Weight::from_parts(0, 3754))
-			// Standard Error: 3_616
-			.saturating_add(Weight::from_parts(49_562, 0).saturating_mul(c.into()))
+			// Standard Error: 7_971
+			.saturating_add(Weight::from_parts(46_971, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -130,11 +130,11 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1537 + s * (48 ±0)`
 		//  Estimated: `3991 + s * (3001 ±0)`
-		// Minimum execution time: 103_273_000 picoseconds.
-		Weight::from_parts(110_946_949, 0)
+		// Minimum execution time: 104_737_000 picoseconds.
+		Weight::from_parts(120_570_475, 0)
 			.saturating_add(Weight::from_parts(0, 3991))
-			// Standard Error: 14_553
-			.saturating_add(Weight::from_parts(4_582_605, 0).saturating_mul(s.into()))
+			// Standard Error: 30_600
+			.saturating_add(Weight::from_parts(4_799_194, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -164,8 +164,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `19031`
 		//  Estimated: `17871`
-		// Minimum execution time: 233_949_000 picoseconds.
-		Weight::from_parts(273_804_000, 0)
+		// Minimum execution time: 208_181_000 picoseconds.
+		Weight::from_parts(253_145_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
 			.saturating_add(T::DbWeight::get().reads(12))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -186,10 +186,10 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 	/// Proof: `Attestation::Committees` (`max_values`: None, `max_size`: Some(802), added: 3277, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::DeadlineQueue` (r:1 w:1)
 	/// Proof: `Attestation::DeadlineQueue` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Attesters` (r:3 w:3)
-	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Candidates` (r:1 w:1)
 	/// Proof: `Attestation::Candidates` (`max_values`: Some(1), `max_size`: Some(16386), added: 16881, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Attesters` (r:3 w:3)
+	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Fees` (r:1 w:0)
 	/// Proof: `Attestation::Fees` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Fulfillment::OrderRecords` (r:0 w:1)
@@ -200,8 +200,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `20474`
 		//  Estimated: `17871`
-		// Minimum execution time: 207_219_000 picoseconds.
-		Weight::from_parts(237_335_000, 0)
+		// Minimum execution time: 207_359_000 picoseconds.
+		Weight::from_parts(230_663_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(14))
@@ -222,10 +222,10 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 	/// Proof: `Attestation::Committees` (`max_values`: None, `max_size`: Some(802), added: 3277, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::DeadlineQueue` (r:1 w:1)
 	/// Proof: `Attestation::DeadlineQueue` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Attesters` (r:3 w:3)
-	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Candidates` (r:1 w:1)
 	/// Proof: `Attestation::Candidates` (`max_values`: Some(1), `max_size`: Some(16386), added: 16881, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Attesters` (r:3 w:3)
+	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Fees` (r:1 w:0)
 	/// Proof: `Attestation::Fees` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Fulfillment::OrderRecords` (r:0 w:1)
@@ -236,8 +236,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `20474`
 		//  Estimated: `17871`
-		// Minimum execution time: 221_185_000 picoseconds.
-		Weight::from_parts(239_639_000, 0)
+		// Minimum execution time: 212_369_000 picoseconds.
+		Weight::from_parts(244_549_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(14))
@@ -257,11 +257,11 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `778 + n * (59 ±0)`
 		//  Estimated: `3991 + n * (2717 ±0)`
-		// Minimum execution time: 5_060_000 picoseconds.
-		Weight::from_parts(15_356_642, 0)
+		// Minimum execution time: 5_100_000 picoseconds.
+		Weight::from_parts(5_350_000, 0)
 			.saturating_add(Weight::from_parts(0, 3991))
-			// Standard Error: 14_974
-			.saturating_add(Weight::from_parts(53_676_801, 0).saturating_mul(n.into()))
+			// Standard Error: 57_266
+			.saturating_add(Weight::from_parts(56_774_043, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -288,8 +288,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2658`
 		//  Estimated: `8799`
-		// Minimum execution time: 196_008_000 picoseconds.
-		Weight::from_parts(224_030_000, 0)
+		// Minimum execution time: 209_313_000 picoseconds.
+		Weight::from_parts(234_610_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -330,8 +330,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2664`
 		//  Estimated: `8799`
-		// Minimum execution time: 242_856_000 picoseconds.
-		Weight::from_parts(269_636_000, 0)
+		// Minimum execution time: 243_397_000 picoseconds.
+		Weight::from_parts(289_773_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().writes(16))
@@ -372,8 +372,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2292`
 		//  Estimated: `6196`
-		// Minimum execution time: 230_793_000 picoseconds.
-		Weight::from_parts(256_942_000, 0)
+		// Minimum execution time: 239_820_000 picoseconds.
+		Weight::from_parts(283_432_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(15))
