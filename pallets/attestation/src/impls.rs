@@ -73,12 +73,17 @@ impl<T: Config> CandidateList<T> {
 		Ok(())
 	}
 
+	/// Runs `f` on the list, read before and written after (if changed).
+	fn with<R>(f: impl FnOnce(&mut Self) -> R) -> R {
+		let mut list = Self::load();
+		let result = f(&mut list);
+		list.store();
+		result
+	}
+
 	/// [`Self::sync`] of one entry, read and written on its own.
 	fn synced(who: &T::AccountId, info: &AttesterInfo<T>) -> DispatchResult {
-		let mut list = Self::load();
-		list.sync(who, info)?;
-		list.store();
-		Ok(())
+		Self::with(|list| list.sync(who, info))
 	}
 }
 
@@ -224,10 +229,7 @@ impl<T: Config> Pallet<T> {
 		who: &T::AccountId,
 		change: impl FnOnce(&mut AttesterInfo<T>) -> R,
 	) -> Option<R> {
-		let mut candidates = CandidateList::<T>::load();
-		let result = Self::update_attester(&mut candidates, who, change);
-		candidates.store();
-		result
+		CandidateList::<T>::with(|candidates| Self::update_attester(candidates, who, change))
 	}
 
 	// ---- Draw ----
@@ -678,14 +680,14 @@ impl<T: Config> Pallet<T> {
 			Self::unschedule_deadline(committee.deadline_block, order);
 		}
 		let seat = T::SeatBond::get();
-		let mut candidates = CandidateList::<T>::load();
-		for member in committee.members.iter().filter(|m| m.verdict.is_none()) {
-			Self::update_attester(&mut candidates, &member.who, |info| {
-				info.stake.allocated = info.stake.allocated.defensive_saturating_sub(seat);
-				info.seats = info.seats.defensive_saturating_sub(1);
-			});
-		}
-		candidates.store();
+		CandidateList::<T>::with(|candidates| {
+			for member in committee.members.iter().filter(|m| m.verdict.is_none()) {
+				Self::update_attester(candidates, &member.who, |info| {
+					info.stake.allocated = info.stake.allocated.defensive_saturating_sub(seat);
+					info.seats = info.seats.defensive_saturating_sub(1);
+				});
+			}
+		});
 		if let Some(fee) = Fees::<T>::take(order) {
 			let _ = T::Currency::transfer(
 				&Self::fee_pot(),
