@@ -244,11 +244,32 @@ pub trait AttestationHandler<AccountId, Balance> {
 	fn fee_paid(order: OrderId, amount: Balance);
 }
 
+/// Which way an order's final outcome was acted on, for the caller to charge the weight of
+/// that path rather than the clean one for every order.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum OutcomePath {
+	/// Nobody was at fault: the order settled in full and every member agreed. No slash.
+	Clean,
+	/// A carrier fault or a member judged wrong or silent: slashes were scheduled.
+	Faulted,
+}
+
+impl OutcomePath {
+	/// The path of two handlers acting on the same outcome: clean only if both were.
+	pub fn and(self, other: OutcomePath) -> OutcomePath {
+		if self == OutcomePath::Clean {
+			other
+		} else {
+			OutcomePath::Faulted
+		}
+	}
+}
+
 /// Receives the final outcome of an order once no dispute can change it. Implemented by the
 /// fulfillment pallet (settlement) and the attestation pallet (judging the committee).
 pub trait OutcomeHandler {
-	/// Acts on the final outcome of `order`.
-	fn on_final_outcome(order: OrderId, outcome: Report) -> DispatchResult;
+	/// Acts on the final outcome of `order`; says which path it took.
+	fn on_final_outcome(order: OrderId, outcome: Report) -> Result<OutcomePath, DispatchError>;
 
 	/// The most [`Self::on_final_outcome`] can weigh.
 	fn on_final_outcome_weight() -> Weight;
@@ -301,8 +322,8 @@ pub trait OrderInfo<AccountId, Balance> {
 }
 
 impl OutcomeHandler for () {
-	fn on_final_outcome(_: OrderId, _: Report) -> DispatchResult {
-		Ok(())
+	fn on_final_outcome(_: OrderId, _: Report) -> Result<OutcomePath, DispatchError> {
+		Ok(OutcomePath::Clean)
 	}
 	fn on_final_outcome_weight() -> Weight {
 		Weight::zero()
@@ -312,9 +333,9 @@ impl OutcomeHandler for () {
 /// Both handlers act on the outcome, `A` first (the fulfillment pallet pays the attestation fee
 /// on settlement, which the attestation pallet then shares, so it comes first).
 impl<A: OutcomeHandler, B: OutcomeHandler> OutcomeHandler for (A, B) {
-	fn on_final_outcome(order: OrderId, outcome: Report) -> DispatchResult {
-		A::on_final_outcome(order, outcome)?;
-		B::on_final_outcome(order, outcome)
+	fn on_final_outcome(order: OrderId, outcome: Report) -> Result<OutcomePath, DispatchError> {
+		let first = A::on_final_outcome(order, outcome)?;
+		Ok(first.and(B::on_final_outcome(order, outcome)?))
 	}
 	fn on_final_outcome_weight() -> Weight {
 		A::on_final_outcome_weight().saturating_add(B::on_final_outcome_weight())

@@ -97,13 +97,23 @@ impl pallet_attestation::benchmarking::BenchmarkHelper for ProtocolBenchmarkHelp
 }
 
 impl pallet_disputes::benchmarking::BenchmarkHelper<Runtime> for ProtocolBenchmarkHelper {
-	fn proposed_order(i: u32) -> OrderId {
+	fn proposed_order(i: u32, faulted: bool) -> OrderId {
 		fill_attesters();
 		let order = bonded_order(i);
-		let delivered = Report::Delivered {
-			at: pallet_timestamp::Now::<Runtime>::get(),
-			max_excursion_centi_c_minutes: 0,
-			damage: Perbill::zero(),
+		let terms = pallet_fulfillment::Orders::<Runtime>::get(order).expect("bonded").terms;
+		// Late past the grace, damaged, with an excursion: every part of the carrier's fault.
+		let reported = if faulted {
+			Report::Delivered {
+				at: terms.deliver_by + terms.grace + 7_200_000,
+				max_excursion_centi_c_minutes: 1_000,
+				damage: Perbill::from_percent(5),
+			}
+		} else {
+			Report::Delivered {
+				at: pallet_timestamp::Now::<Runtime>::get(),
+				max_excursion_centi_c_minutes: 0,
+				damage: Perbill::zero(),
+			}
 		};
 		let members: alloc::vec::Vec<AccountId> =
 			pallet_attestation::Committees::<Runtime>::get(order)
@@ -112,19 +122,14 @@ impl pallet_disputes::benchmarking::BenchmarkHelper<Runtime> for ProtocolBenchma
 				.iter()
 				.map(|m| m.who.clone())
 				.collect();
+		// Every member reports: those after the quorum report late, which a faulted order's
+		// dissenters do by reporting it lost (judged wrong, slashed).
 		for member in members {
-			let collecting = pallet_attestation::Committees::<Runtime>::get(order)
-				.is_some_and(|c| c.status == pallet_attestation::RoundStatus::Collecting);
-			if !collecting {
-				break;
-			}
-			Attestation::attest(
-				RuntimeOrigin::signed(member),
-				order,
-				delivered,
-				Default::default(),
-			)
-			.expect("member, in time");
+			let proposed = pallet_attestation::Committees::<Runtime>::get(order)
+				.is_some_and(|c| c.status == pallet_attestation::RoundStatus::Proposed);
+			let report = if proposed && faulted { Report::Lost } else { reported };
+			Attestation::attest(RuntimeOrigin::signed(member), order, report, Default::default())
+				.expect("member, in time");
 		}
 		order
 	}

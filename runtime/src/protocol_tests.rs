@@ -122,18 +122,20 @@ fn a_late_delivery_is_attested_finalized_settled_and_slashed_to_the_shipper() {
 fn every_protocol_hook_at_its_per_block_bound_fits_in_half_a_block() {
 	use crate::configs::RuntimeBlockWeights;
 	use pallet_attestation::WeightInfo as _;
-	use pallet_disputes::WeightInfo as _;
 	use pallet_fulfillment::WeightInfo as _;
 	use pallet_slashing::WeightInfo as _;
 
 	type F = <Runtime as pallet_fulfillment::Config>::WeightInfo;
 	type A = <Runtime as pallet_attestation::Config>::WeightInfo;
-	type D = <Runtime as pallet_disputes::Config>::WeightInfo;
 	type S = <Runtime as pallet_slashing::Config>::WeightInfo;
 	let hooks = [
 		F::on_initialize(<Runtime as pallet_fulfillment::Config>::MaxExpiriesPerBlock::get()),
 		A::on_initialize(<Runtime as pallet_attestation::Config>::MaxDeadlinesPerBlock::get()),
-		D::on_initialize(<Runtime as pallet_disputes::Config>::MaxTimersPerBlock::get()),
+		// Every timer on the heaviest path.
+		pallet_disputes::Pallet::<Runtime>::timers_weight(
+			0,
+			<Runtime as pallet_disputes::Config>::MaxTimersPerBlock::get(),
+		),
 		S::on_initialize(<Runtime as pallet_slashing::Config>::MaxSlashesPerBlock::get()),
 	];
 	let total = hooks.iter().fold(frame_support::weights::Weight::zero(), |a, w| a + *w);

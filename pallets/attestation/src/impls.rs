@@ -18,7 +18,7 @@ use sp_runtime::{
 };
 use surety_primitives::{
 	protocol::{
-		updated_score, AttestationHandler, CommitteeProvider, OrderId, OutcomeHandler,
+		updated_score, AttestationHandler, CommitteeProvider, OrderId, OutcomeHandler, OutcomePath,
 		ProposalHandler, Report, Reporters, Severity, SlashRequest, SlashScheduler, SlashableStake,
 		StakeKind,
 	},
@@ -612,7 +612,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Judges every member not yet judged against the final `outcome`, shares the fee among
 	/// those who agreed, and forgets the committee.
-	pub(crate) fn do_judge(order: OrderId, outcome: Report) -> DispatchResult {
+	pub(crate) fn do_judge(order: OrderId, outcome: Report) -> Result<OutcomePath, DispatchError> {
 		let mut committee = Committees::<T>::take(order).ok_or(Error::<T>::NoCommittee)?;
 		if committee.status == RoundStatus::Collecting {
 			Self::unschedule_deadline(committee.deadline_block, order);
@@ -620,6 +620,7 @@ impl<T: Config> Pallet<T> {
 		let tolerance = T::Tolerance::get();
 		let reporters = OrderReporters::<T>::take(order);
 		let mut agreed: Vec<T::AccountId> = Vec::new();
+		let mut path = OutcomePath::Clean;
 		let mut candidates = CandidateList::<T>::load();
 		for member in committee.members.iter_mut().filter(|m| m.verdict.is_none()) {
 			let verdict = match &member.report {
@@ -630,6 +631,8 @@ impl<T: Config> Pallet<T> {
 			let slashed = Self::judge_member(&mut candidates, order, member, verdict, &reporters)?;
 			if verdict == Verdict::Agreed {
 				agreed.push(member.who.clone());
+			} else {
+				path = OutcomePath::Faulted;
 			}
 			Self::deposit_event(Event::MemberJudged {
 				order,
@@ -639,7 +642,8 @@ impl<T: Config> Pallet<T> {
 			});
 		}
 		candidates.store();
-		Self::share_fee(order, &committee.shipper, &agreed)
+		Self::share_fee(order, &committee.shipper, &agreed)?;
+		Ok(path)
 	}
 
 	/// Pays the order's fee in equal shares to `agreed` (the remainder of the division to the
@@ -840,7 +844,7 @@ impl<T: Config> CommitteeProvider<T::AccountId> for Pallet<T> {
 }
 
 impl<T: Config> OutcomeHandler for Pallet<T> {
-	fn on_final_outcome(order: OrderId, outcome: Report) -> DispatchResult {
+	fn on_final_outcome(order: OrderId, outcome: Report) -> Result<OutcomePath, DispatchError> {
 		// Callers may run in a hook, where nothing is rolled back for them.
 		frame_support::storage::with_storage_layer(|| Self::do_judge(order, outcome))
 	}

@@ -7,7 +7,8 @@ use frame_support::{
 use sp_core::H256;
 use sp_runtime::{traits::BadOrigin, Perbill};
 use surety_primitives::protocol::{
-	AttestationHandler, CommitteeProvider, OutcomeHandler, Report, SlashableStake, StakeKind,
+	AttestationHandler, CommitteeProvider, OutcomeHandler, OutcomePath, Report, SlashableStake,
+	StakeKind,
 };
 
 use crate::{mock::*, Attesters, Committees, Error, Event, RoundStatus, Verdict};
@@ -436,7 +437,7 @@ fn an_outvoted_colluding_minority_is_slashed_and_the_majority_paid() {
 		Balances::set_balance(&pot, 1 + 11);
 		Attestation::fee_paid(0, 11);
 		let before: Vec<_> = m.iter().map(Balances::free_balance).collect();
-		assert_ok!(Attestation::on_final_outcome(0, on_time()));
+		assert_eq!(Attestation::on_final_outcome(0, on_time()), Ok(OutcomePath::Faulted));
 		assert_eq!(slashes(), vec![(m[0], Perbill::from_percent(50))]);
 		assert_eq!(
 			verdicts(),
@@ -490,6 +491,20 @@ fn numeric_fields_beyond_tolerance_are_wrong() {
 }
 
 #[test]
+fn a_committee_that_all_agreed_is_judged_on_the_clean_path() {
+	test(|| {
+		register_all();
+		open(0);
+		for member in members(0) {
+			assert_ok!(attest(member, 0, on_time()));
+		}
+		assert_eq!(Attestation::on_final_outcome(0, on_time()), Ok(OutcomePath::Clean));
+		assert!(slashes().is_empty());
+		assert!(verdicts().iter().all(|(_, v)| *v == Verdict::Agreed));
+	});
+}
+
+#[test]
 fn nobody_agreeing_returns_the_fee_to_the_shipper() {
 	test(|| {
 		register_all();
@@ -498,7 +513,7 @@ fn nobody_agreeing_returns_the_fee_to_the_shipper() {
 		Balances::set_balance(&pot, 1 + 9);
 		Attestation::fee_paid(0, 9);
 		let before = Balances::free_balance(SHIPPER);
-		assert_ok!(Attestation::on_final_outcome(0, Report::Lost));
+		assert_eq!(Attestation::on_final_outcome(0, Report::Lost), Ok(OutcomePath::Faulted));
 		assert_eq!(Balances::free_balance(SHIPPER) - before, 9);
 		assert_eq!(slashes().len(), COMMITTEE as usize);
 		assert!(verdicts().iter().all(|(_, v)| *v == Verdict::Silent));

@@ -12,12 +12,12 @@ use frame_support::{
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
 	traits::{One, Saturating, Zero},
-	DispatchResult,
+	DispatchError, DispatchResult,
 };
 use surety_primitives::{
 	protocol::{
-		CommitteeProvider, OrderId, OrderInfo, OutcomeHandler, ProposalHandler, Report, Severity,
-		SlashRequest, SlashScheduler, SlashableStake, StakeKind,
+		CommitteeProvider, OrderId, OrderInfo, OutcomeHandler, OutcomePath, ProposalHandler,
+		Report, Severity, SlashRequest, SlashScheduler, SlashableStake, StakeKind,
 	},
 	queue,
 };
@@ -61,31 +61,50 @@ impl<T: Config> Pallet<T> {
 	/// Handles the timers due at `now`. Returns the weight used.
 	pub(crate) fn run_timers(now: BlockNumberFor<T>) -> Weight {
 		let due = Timers::<T>::take(now);
-		let count = due.len() as u32;
+		let (mut clean, mut faulted) = (0u32, 0u32);
 		for order in due {
+			// A stray timer costs a read, less than any finalization: charged as a clean one.
 			let Some(case) = Cases::<T>::get(order) else {
 				defensive!("a timer for an order without case");
+				clean.saturating_inc();
 				continue;
 			};
-			match case.status {
+			let path = match case.status {
 				CaseStatus::Window { ends } if ends == now => {
 					let outcome = case.proposed.unwrap_or(Report::Lost);
-					Self::finalize(order, case, outcome, false);
+					Self::finalize(order, case, outcome, false)
 				}
 				CaseStatus::AwaitingRuling { until } if until == now => {
 					let outcome = case.proposed.unwrap_or(Report::Lost);
 					Self::deposit_event(Event::RulingDefaulted { order, outcome });
-					Self::finalize(order, case, outcome, true);
+					Self::finalize(order, case, outcome, true)
 				}
 				CaseStatus::Finalizing { outcome, retry_at } if retry_at == now => {
-					Self::finalize(order, case, outcome, false);
+					Self::finalize(order, case, outcome, false)
 				}
 				_ => {
 					defensive!("a timer that does not match its case");
+					OutcomePath::Clean
 				}
+			};
+			match path {
+				OutcomePath::Clean => clean.saturating_inc(),
+				OutcomePath::Faulted => faulted.saturating_inc(),
 			}
 		}
-		T::WeightInfo::on_initialize(count)
+		Self::timers_weight(clean, faulted)
+	}
+
+	/// The hook's weight for `clean` timers (an undisputed window on an order settled with
+	/// nobody at fault) and `faulted` ones (anything else), each charged its own path.
+	pub fn timers_weight(clean: u32, faulted: u32) -> Weight {
+		// A faulted timer is at most a defaulted ruling after every round (measured) or a
+		// window closing after escalations, which forfeits fewer deposits than a ruling does.
+		let per_faulted = T::WeightInfo::on_initialize_faulted(1)
+			.saturating_sub(T::WeightInfo::on_initialize_faulted(0))
+			.max(T::WeightInfo::rule());
+		T::WeightInfo::on_initialize(clean)
+			.saturating_add(per_faulted.saturating_mul(faulted.into()))
 	}
 
 	// ---- Cases ----
@@ -202,6 +221,7 @@ impl<T: Config> Pallet<T> {
 			return Ok(());
 		}
 		// A ruling is a call: if handing it on fails, the call fails and can be made again.
+		// Its weight is the heaviest path's: no refund for lighter ones, rulings being rare.
 		Self::settle(order, &case, outcome, false)?;
 		Cases::<T>::remove(order);
 		Self::deposit_event(Event::Finalized { order, outcome });
@@ -209,17 +229,27 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Finalizes from the hook: on failure nothing of it is kept and it is retried next block.
-	fn finalize(order: OrderId, mut case: CaseOf<T>, outcome: Report, defaulted: bool) {
+	/// The path is clean only for an undisputed case whose outcome found nobody at fault.
+	fn finalize(
+		order: OrderId,
+		mut case: CaseOf<T>,
+		outcome: Report,
+		defaulted: bool,
+	) -> OutcomePath {
+		let disputed =
+			if case.disputes.is_empty() { OutcomePath::Clean } else { OutcomePath::Faulted };
 		if T::Orders::parties(order).is_none() {
-			return Self::abandon(order, case);
+			Self::abandon(order, case);
+			return disputed;
 		}
 		let settled = frame_support::storage::with_storage_layer(|| {
 			Self::settle(order, &case, outcome, defaulted)
 		});
 		match settled {
-			Ok(()) => {
+			Ok(path) => {
 				Cases::<T>::remove(order);
 				Self::deposit_event(Event::Finalized { order, outcome });
+				disputed.and(path)
 			}
 			Err(e) => {
 				log::warn!(target: LOG_TARGET, "order {order}: final outcome not handed on: {e:?}");
@@ -236,6 +266,7 @@ impl<T: Config> Pallet<T> {
 					}
 				}
 				Cases::<T>::insert(order, case);
+				OutcomePath::Faulted
 			}
 		}
 	}
@@ -258,7 +289,7 @@ impl<T: Config> Pallet<T> {
 		case: &CaseOf<T>,
 		outcome: Report,
 		defaulted: bool,
-	) -> DispatchResult {
+	) -> Result<OutcomePath, DispatchError> {
 		for dispute in case.disputes.iter() {
 			let overturned = !T::Committees::agrees(&dispute.disputed, &outcome);
 			if overturned {

@@ -29,9 +29,14 @@
 //!   the carrier did, the treasury for a committee member.
 //! - **Retry.** If handing on the final outcome fails (for instance the slashing queue is full),
 //!   nothing of it is kept and it is tried again the next block.
+//! - **Weight by path.** The hook charges each timer for the path it took: an undisputed window
+//!   whose order settled with nobody at fault ([`OutcomePath::Clean`], most orders) at the
+//!   clean path's measured weight, anything else at the heaviest path's (a ruling defaulting
+//!   after every round was disputed, on a faulted order; never less than a ruling).
 //!
 //! [`ProposalHandler::on_proposed`]: surety_primitives::protocol::ProposalHandler::on_proposed
 //! [`OutcomeHandler`]: surety_primitives::protocol::OutcomeHandler
+//! [`OutcomePath::Clean`]: surety_primitives::protocol::OutcomePath::Clean
 //! [`CommitteeProvider::escalate`]: surety_primitives::protocol::CommitteeProvider::escalate
 
 #![cfg_attr(not(feature = "std"), no_std)]

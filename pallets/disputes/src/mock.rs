@@ -11,7 +11,8 @@ use frame_support::{
 use frame_system::EnsureRoot;
 use sp_runtime::{BuildStorage, DispatchError, DispatchResult, Perbill};
 use surety_primitives::protocol::{
-	CommitteeProvider, OrderId, OrderInfo, OutcomeHandler, Report, SlashRequest, SlashScheduler,
+	CommitteeProvider, OrderId, OrderInfo, OutcomeHandler, OutcomePath, Report, SlashRequest,
+	SlashScheduler,
 };
 
 use crate as pallet_disputes;
@@ -62,6 +63,8 @@ thread_local! {
 	pub static REPORTERS: RefCell<Vec<(OrderId, AccountId)>> = const { RefCell::new(Vec::new()) };
 	pub static FINAL: RefCell<Vec<(OrderId, Report)>> = const { RefCell::new(Vec::new()) };
 	pub static OUTCOMES_FAIL: RefCell<bool> = const { RefCell::new(false) };
+	/// The ref time the mock weights give a ruling.
+	pub static RULE_WEIGHT: RefCell<u64> = const { RefCell::new(1) };
 	pub static SLASHES: RefCell<Vec<SlashRequest<AccountId, Balance>>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -109,12 +112,16 @@ impl CommitteeProvider<AccountId> for MockCommittees {
 
 pub struct MockOutcomes;
 impl OutcomeHandler for MockOutcomes {
-	fn on_final_outcome(order: OrderId, outcome: Report) -> DispatchResult {
+	/// Faulted unless a delivery without damage.
+	fn on_final_outcome(order: OrderId, outcome: Report) -> Result<OutcomePath, DispatchError> {
 		if OUTCOMES_FAIL.with(|f| *f.borrow()) {
 			return Err(DispatchError::Other("slashing queue full"));
 		}
 		FINAL.with(|f| f.borrow_mut().push((order, outcome)));
-		Ok(())
+		Ok(match outcome {
+			Report::Delivered { damage, .. } if damage.is_zero() => OutcomePath::Clean,
+			_ => OutcomePath::Faulted,
+		})
 	}
 	fn on_final_outcome_weight() -> Weight {
 		Weight::zero()
@@ -141,10 +148,13 @@ impl crate::WeightInfo for MockWeights {
 		Weight::from_parts(1, 0)
 	}
 	fn rule() -> Weight {
-		Weight::from_parts(1, 0)
+		Weight::from_parts(RULE_WEIGHT.with(|w| *w.borrow()), 0)
 	}
 	fn on_initialize(n: u32) -> Weight {
 		Weight::from_parts(1_000 + 100 * n as u64, 0)
+	}
+	fn on_initialize_faulted(n: u32) -> Weight {
+		Weight::from_parts(1_000 + 10_000 * n as u64, 0)
 	}
 	fn on_proposed() -> Weight {
 		Weight::from_parts(1, 0)
@@ -197,6 +207,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		REPORTERS.with(|r| r.borrow_mut().clear());
 		FINAL.with(|f| f.borrow_mut().clear());
 		OUTCOMES_FAIL.with(|f| *f.borrow_mut() = false);
+		RULE_WEIGHT.with(|w| *w.borrow_mut() = 1);
 		SLASHES.with(|s| s.borrow_mut().clear());
 	});
 	ext

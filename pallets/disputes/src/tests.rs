@@ -344,3 +344,52 @@ fn the_hook_weight_does_not_depend_on_open_windows() {
 	assert_eq!(weight_with(2), weight_with(9));
 	assert_eq!(weight_with(9), <MockWeights as crate::WeightInfo>::on_initialize(1));
 }
+
+#[test]
+fn each_timer_is_charged_the_weight_of_the_path_it_took() {
+	use crate::WeightInfo;
+	use frame_support::traits::Hooks;
+	let faulted = MockWeights::on_initialize_faulted(1) - MockWeights::on_initialize_faulted(0);
+	assert!(faulted.ref_time() > MockWeights::rule().ref_time(), "the mock's slope is the larger");
+	test(|| {
+		// A clean settlement and a faulted one close in the same block.
+		propose(0, delivered(5));
+		propose(1, Report::Lost);
+		let ends = 1 + WINDOW;
+		run_to_block(ends - 1);
+		System::set_block_number(ends);
+		assert_eq!(Disputes::on_initialize(ends), MockWeights::on_initialize(1) + faulted);
+		assert_eq!(finals(), vec![(0, delivered(5)), (1, Report::Lost)]);
+
+		// A disputed case is charged as faulted even when its outcome found no fault: its
+		// deposits are resolved.
+		propose(2, delivered(5));
+		assert_ok!(dispute(SHIPPER, 2, Report::Lost));
+		propose(2, delivered(5));
+		let ends = System::block_number() + WINDOW;
+		run_to_block(ends - 1);
+		System::set_block_number(ends);
+		assert_eq!(Disputes::on_initialize(ends), MockWeights::on_initialize(0) + faulted);
+		assert_eq!(finals().last(), Some(&(2, delivered(5))));
+	});
+}
+
+#[test]
+fn a_faulted_timer_is_charged_at_least_a_ruling() {
+	use crate::WeightInfo;
+	use frame_support::traits::Hooks;
+	// A window closing after an escalation forfeits deposits as a ruling does: the charge of a
+	// faulted timer covers a ruling even where the measured slope is lighter.
+	test(|| {
+		RULE_WEIGHT.with(|w| *w.borrow_mut() = 50_000);
+		propose(0, Report::Lost);
+		let ends = 1 + WINDOW;
+		run_to_block(ends - 1);
+		System::set_block_number(ends);
+		assert_eq!(
+			Disputes::on_initialize(ends),
+			MockWeights::on_initialize(0) + MockWeights::rule()
+		);
+		assert_eq!(MockWeights::rule().ref_time(), 50_000);
+	});
+}

@@ -13,8 +13,12 @@ pub trait WeightInfo {
 	fn dispute_to_arbitration() -> Weight;
 	/// A ruling: the disputer's deposit resolved and the final outcome handed on.
 	fn rule() -> Weight;
-	/// `n`: windows closing undisputed in one block, each finalizing its order.
+	/// `n`: windows closing undisputed in one block, each settling its order with nobody at
+	/// fault.
 	fn on_initialize(n: u32) -> Weight;
+	/// `n`: the heaviest timers in one block: rulings defaulting after every round was
+	/// disputed, each settling a faulted order and slashing most of its committee.
+	fn on_initialize_faulted(n: u32) -> Weight;
 	/// A proposal opening a dispute window.
 	fn on_proposed() -> Weight;
 }

@@ -16,8 +16,8 @@ use sp_runtime::{
 };
 use surety_primitives::{
 	protocol::{
-		updated_score, AttestationHandler, OrderId, OrderInfo, OutcomeHandler, Report, Severity,
-		SlashRequest, SlashScheduler, SlashableStake, StakeKind,
+		updated_score, AttestationHandler, OrderId, OrderInfo, OutcomeHandler, OutcomePath, Report,
+		Severity, SlashRequest, SlashScheduler, SlashableStake, StakeKind,
 	},
 	queue,
 	stake::{StakeError, StakeLedger},
@@ -394,7 +394,7 @@ impl<T: Config> Pallet<T> {
 	// ---- Settlement ----
 
 	/// Settles a bonded order on its final outcome (see the crate docs).
-	pub(crate) fn do_settle(id: OrderId, outcome: Report) -> DispatchResult {
+	pub(crate) fn do_settle(id: OrderId, outcome: Report) -> Result<OutcomePath, DispatchError> {
 		let order = Orders::<T>::get(id).ok_or(Error::<T>::OrderNotFound)?;
 		let OrderStatus::Bonded { carrier, bond, .. } = order.status.clone() else {
 			return Err(Error::<T>::NotBonded.into());
@@ -459,7 +459,7 @@ impl<T: Config> Pallet<T> {
 			refunded,
 			slash_scheduled: slashed,
 		});
-		Ok(())
+		Ok(if severity.is_fault() { OutcomePath::Faulted } else { OutcomePath::Clean })
 	}
 
 	/// Pays the order's attestation fee from the shipper's escrow to the attestation side. If
@@ -665,7 +665,7 @@ impl<T: Config> Pallet<T> {
 }
 
 impl<T: Config> OutcomeHandler for Pallet<T> {
-	fn on_final_outcome(order: OrderId, outcome: Report) -> DispatchResult {
+	fn on_final_outcome(order: OrderId, outcome: Report) -> Result<OutcomePath, DispatchError> {
 		// Callers may run in a hook, where nothing is rolled back for them.
 		frame_support::storage::with_storage_layer(|| Self::do_settle(order, outcome))
 	}

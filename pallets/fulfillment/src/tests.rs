@@ -5,7 +5,7 @@ use frame_support::{
 	traits::{fungible::InspectHold, Get},
 };
 use sp_runtime::Perbill;
-use surety_primitives::protocol::{OutcomeHandler, Report, SlashableStake, StakeKind};
+use surety_primitives::protocol::{OutcomeHandler, OutcomePath, Report, SlashableStake, StakeKind};
 
 use crate::{mock::*, pallet::*, types::*};
 
@@ -621,7 +621,10 @@ fn on_time_delivery_pays_carrier_frees_bond_and_pays_fee() {
 	test(|| {
 		let id = bonded_order();
 		let t = terms();
-		assert_ok!(Fulfillment::on_final_outcome(id, delivered(t.deliver_by + t.grace)));
+		assert_eq!(
+			Fulfillment::on_final_outcome(id, delivered(t.deliver_by + t.grace)),
+			Ok(OutcomePath::Clean)
+		);
 		assert_eq!((free(ALICE), escrowed(ALICE)), (INITIAL - ESCROW, 0));
 		assert_eq!(free(BOB), INITIAL - CARRIER_STAKE + PAYMENT);
 		assert_eq!(free(FEE_POT), 1 + FEE);
@@ -659,7 +662,7 @@ fn late_delivery_pays_carrier_and_schedules_a_proportional_slash() {
 		let t = terms();
 		// Three hours and a minute past the deadline plus grace.
 		let at = t.deliver_by + t.grace + 3 * HOUR_MS + 60_000;
-		assert_ok!(Fulfillment::on_final_outcome(id, delivered(at)));
+		assert_eq!(Fulfillment::on_final_outcome(id, delivered(at)), Ok(OutcomePath::Faulted));
 		assert_eq!(free(BOB), INITIAL - CARRIER_STAKE + PAYMENT);
 		let request = SLASHES.with(|s| s.borrow()[0].clone());
 		assert_eq!(request.offender, BOB);
@@ -729,7 +732,7 @@ fn excursion_without_a_band_is_not_a_fault() {
 fn lost_cargo_refunds_payment_and_schedules_a_full_slash() {
 	test(|| {
 		let id = bonded_order();
-		assert_ok!(Fulfillment::on_final_outcome(id, Report::Lost));
+		assert_eq!(Fulfillment::on_final_outcome(id, Report::Lost), Ok(OutcomePath::Faulted));
 		// The payment comes back; the fee paid the committee.
 		assert_eq!((free(ALICE), escrowed(ALICE)), (INITIAL - FEE, 0));
 		assert_eq!(free(BOB), INITIAL - CARRIER_STAKE);

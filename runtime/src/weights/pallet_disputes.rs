@@ -72,10 +72,10 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 	/// Proof: `Attestation::DeadlineQueue` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	fn dispute_escalating() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `20109`
+		//  Measured:  `20158`
 		//  Estimated: `17871`
-		// Minimum execution time: 302_928_000 picoseconds.
-		Weight::from_parts(348_324_000, 0)
+		// Minimum execution time: 281_538_000 picoseconds.
+		Weight::from_parts(331_843_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
 			.saturating_add(T::DbWeight::get().reads(16))
 			.saturating_add(T::DbWeight::get().writes(13))
@@ -96,8 +96,8 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1660`
 		//  Estimated: `6222`
-		// Minimum execution time: 148_659_000 picoseconds.
-		Weight::from_parts(162_716_000, 0)
+		// Minimum execution time: 140_313_000 picoseconds.
+		Weight::from_parts(156_143_000, 0)
 			.saturating_add(Weight::from_parts(0, 6222))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -108,7 +108,7 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 	/// Proof: `Disputes::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	/// Storage: `Fulfillment::Orders` (r:1 w:1)
 	/// Proof: `Fulfillment::Orders` (`max_values`: None, `max_size`: Some(242), added: 2717, mode: `MaxEncodedLen`)
-	/// Storage: `Slashing::FaultedInWindow` (r:2 w:2)
+	/// Storage: `Slashing::FaultedInWindow` (r:3 w:3)
 	/// Proof: `Slashing::FaultedInWindow` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
 	/// Storage: `Disputes::TotalLiveDeposits` (r:1 w:1)
 	/// Proof: `Disputes::TotalLiveDeposits` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
@@ -116,9 +116,9 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 	/// Proof: `Slashing::NextSlashId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::ApplyQueue` (r:1 w:1)
 	/// Proof: `Slashing::ApplyQueue` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
-	/// Storage: `Slashing::FaultedInBlock` (r:2 w:2)
+	/// Storage: `Slashing::FaultedInBlock` (r:3 w:3)
 	/// Proof: `Slashing::FaultedInBlock` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Slashing::PendingTotal` (r:6 w:6)
+	/// Storage: `Slashing::PendingTotal` (r:7 w:7)
 	/// Proof: `Slashing::PendingTotal` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	/// Storage: `Disputes::Deposits` (r:1 w:1)
 	/// Proof: `Disputes::Deposits` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
@@ -130,6 +130,8 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 	/// Proof: `Attestation::Committees` (`max_values`: None, `max_size`: Some(802), added: 3277, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Fees` (r:1 w:1)
 	/// Proof: `Attestation::Fees` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Fulfillment::TotalActiveStake` (r:1 w:0)
+	/// Proof: `Fulfillment::TotalActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Fulfillment::Carriers` (r:1 w:1)
 	/// Proof: `Fulfillment::Carriers` (`max_values`: None, `max_size`: Some(289), added: 2764, mode: `MaxEncodedLen`)
 	/// Storage: `Fulfillment::TotalOpenValue` (r:1 w:1)
@@ -138,27 +140,27 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 	/// Proof: `Attestation::DeadlineQueue` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::OrderReporters` (r:1 w:0)
 	/// Proof: `Attestation::OrderReporters` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Attesters` (r:7 w:7)
-	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Candidates` (r:1 w:1)
 	/// Proof: `Attestation::Candidates` (`max_values`: Some(1), `max_size`: Some(16386), added: 16881, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Attesters` (r:7 w:7)
+	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::TotalActiveStake` (r:1 w:0)
 	/// Proof: `Attestation::TotalActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Fulfillment::OrderRecords` (r:0 w:1)
 	/// Proof: `Fulfillment::OrderRecords` (`max_values`: None, `max_size`: Some(166), added: 2641, mode: `MaxEncodedLen`)
-	/// Storage: `Slashing::PendingByOffender` (r:0 w:7)
+	/// Storage: `Slashing::PendingByOffender` (r:0 w:8)
 	/// Proof: `Slashing::PendingByOffender` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Slashing::PendingSlashes` (r:0 w:7)
+	/// Storage: `Slashing::PendingSlashes` (r:0 w:8)
 	/// Proof: `Slashing::PendingSlashes` (`max_values`: None, `max_size`: Some(255), added: 2730, mode: `MaxEncodedLen`)
 	fn rule() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `23223`
+		//  Measured:  `23259`
 		//  Estimated: `20226`
-		// Minimum execution time: 774_723_000 picoseconds.
-		Weight::from_parts(815_149_000, 0)
+		// Minimum execution time: 774_603_000 picoseconds.
+		Weight::from_parts(837_170_000, 0)
 			.saturating_add(Weight::from_parts(0, 20226))
-			.saturating_add(T::DbWeight::get().reads(38))
-			.saturating_add(T::DbWeight::get().writes(51))
+			.saturating_add(T::DbWeight::get().reads(42))
+			.saturating_add(T::DbWeight::get().writes(56))
 	}
 	/// Storage: `Disputes::Timers` (r:1 w:1)
 	/// Proof: `Disputes::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
@@ -168,7 +170,7 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 	/// Proof: `Fulfillment::Orders` (`max_values`: None, `max_size`: Some(242), added: 2717, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:16 w:16)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:64 w:64)
+	/// Storage: `System::Account` (r:77 w:77)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Committees` (r:16 w:16)
 	/// Proof: `Attestation::Committees` (`max_values`: None, `max_size`: Some(802), added: 3277, mode: `MaxEncodedLen`)
@@ -180,43 +182,93 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 	/// Proof: `Fulfillment::TotalOpenValue` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::OrderReporters` (r:16 w:0)
 	/// Proof: `Attestation::OrderReporters` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Attesters` (r:44 w:44)
-	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Candidates` (r:1 w:1)
 	/// Proof: `Attestation::Candidates` (`max_values`: Some(1), `max_size`: Some(16386), added: 16881, mode: `MaxEncodedLen`)
-	/// Storage: `Slashing::FaultedInWindow` (r:1 w:1)
-	/// Proof: `Slashing::FaultedInWindow` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::TotalActiveStake` (r:1 w:0)
-	/// Proof: `Attestation::TotalActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Slashing::NextSlashId` (r:1 w:1)
-	/// Proof: `Slashing::NextSlashId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Slashing::ApplyQueue` (r:1 w:1)
-	/// Proof: `Slashing::ApplyQueue` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
-	/// Storage: `Slashing::FaultedInBlock` (r:1 w:1)
-	/// Proof: `Slashing::FaultedInBlock` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Slashing::PendingTotal` (r:15 w:15)
-	/// Proof: `Slashing::PendingTotal` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Attesters` (r:44 w:44)
+	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
 	/// Storage: `Fulfillment::OrderRecords` (r:0 w:16)
 	/// Proof: `Fulfillment::OrderRecords` (`max_values`: None, `max_size`: Some(166), added: 2641, mode: `MaxEncodedLen`)
-	/// Storage: `Slashing::PendingByOffender` (r:0 w:16)
-	/// Proof: `Slashing::PendingByOffender` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
-	/// Storage: `Slashing::PendingSlashes` (r:0 w:16)
-	/// Proof: `Slashing::PendingSlashes` (`max_values`: None, `max_size`: Some(255), added: 2730, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 16]`.
 	fn on_initialize(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `22650 + n * (2045 ±0)`
-		//  Estimated: `17871 + n * (10188 ±0)`
-		// Minimum execution time: 4_930_000 picoseconds.
-		Weight::from_parts(93_967_579, 0)
+		//  Measured:  `23442 + n * (2099 ±0)`
+		//  Estimated: `17871 + n * (12354 ±0)`
+		// Minimum execution time: 5_119_000 picoseconds.
+		Weight::from_parts(49_981_958, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
-			// Standard Error: 463_267
-			.saturating_add(Weight::from_parts(426_411_984, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(8))
+			// Standard Error: 1_847_224
+			.saturating_add(Weight::from_parts(473_532_348, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().reads((15_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(7))
-			.saturating_add(T::DbWeight::get().writes((17_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 10188).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(T::DbWeight::get().writes((15_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 12354).saturating_mul(n.into()))
+	}
+	/// Storage: `Disputes::Timers` (r:1 w:1)
+	/// Proof: `Disputes::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
+	/// Storage: `Disputes::Cases` (r:16 w:16)
+	/// Proof: `Disputes::Cases` (`max_values`: None, `max_size`: Some(483), added: 2958, mode: `MaxEncodedLen`)
+	/// Storage: `Fulfillment::Orders` (r:16 w:16)
+	/// Proof: `Fulfillment::Orders` (`max_values`: None, `max_size`: Some(242), added: 2717, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:64 w:64)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:16 w:16)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `Disputes::Deposits` (r:16 w:16)
+	/// Proof: `Disputes::Deposits` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
+	/// Storage: `Disputes::TotalLiveDeposits` (r:1 w:1)
+	/// Proof: `Disputes::TotalLiveDeposits` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Committees` (r:16 w:16)
+	/// Proof: `Attestation::Committees` (`max_values`: None, `max_size`: Some(802), added: 3277, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Fees` (r:16 w:16)
+	/// Proof: `Attestation::Fees` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Slashing::FaultedInWindow` (r:2 w:2)
+	/// Proof: `Slashing::FaultedInWindow` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
+	/// Storage: `Fulfillment::TotalActiveStake` (r:1 w:0)
+	/// Proof: `Fulfillment::TotalActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Slashing::NextSlashId` (r:1 w:1)
+	/// Proof: `Slashing::NextSlashId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Slashing::ApplyQueue` (r:3 w:3)
+	/// Proof: `Slashing::ApplyQueue` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Slashing::FaultedInBlock` (r:2 w:2)
+	/// Proof: `Slashing::FaultedInBlock` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
+	/// Storage: `Slashing::PendingTotal` (r:87 w:87)
+	/// Proof: `Slashing::PendingTotal` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
+	/// Storage: `Fulfillment::Carriers` (r:16 w:16)
+	/// Proof: `Fulfillment::Carriers` (`max_values`: None, `max_size`: Some(289), added: 2764, mode: `MaxEncodedLen`)
+	/// Storage: `Fulfillment::TotalOpenValue` (r:1 w:1)
+	/// Proof: `Fulfillment::TotalOpenValue` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::DeadlineQueue` (r:1 w:1)
+	/// Proof: `Attestation::DeadlineQueue` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::OrderReporters` (r:16 w:0)
+	/// Proof: `Attestation::OrderReporters` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Candidates` (r:1 w:1)
+	/// Proof: `Attestation::Candidates` (`max_values`: Some(1), `max_size`: Some(16386), added: 16881, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Attesters` (r:93 w:93)
+	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::TotalActiveStake` (r:1 w:0)
+	/// Proof: `Attestation::TotalActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Fulfillment::OrderRecords` (r:0 w:16)
+	/// Proof: `Fulfillment::OrderRecords` (`max_values`: None, `max_size`: Some(166), added: 2641, mode: `MaxEncodedLen`)
+	/// Storage: `Slashing::PendingByOffender` (r:0 w:96)
+	/// Proof: `Slashing::PendingByOffender` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Slashing::PendingSlashes` (r:0 w:96)
+	/// Proof: `Slashing::PendingSlashes` (`max_values`: None, `max_size`: Some(255), added: 2730, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[0, 16]`.
+	fn on_initialize_faulted(n: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `23879 + n * (2742 ±0)`
+		//  Estimated: `17871 + n * (15564 ±0)`
+		// Minimum execution time: 4_950_000 picoseconds.
+		Weight::from_parts(78_300_709, 0)
+			.saturating_add(Weight::from_parts(0, 17871))
+			// Standard Error: 1_901_041
+			.saturating_add(Weight::from_parts(777_289_880, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(17))
+			.saturating_add(T::DbWeight::get().reads((23_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(16))
+			.saturating_add(T::DbWeight::get().writes((35_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 15564).saturating_mul(n.into()))
 	}
 	/// Storage: `Disputes::Cases` (r:1 w:1)
 	/// Proof: `Disputes::Cases` (`max_values`: None, `max_size`: Some(483), added: 2958, mode: `MaxEncodedLen`)
@@ -226,8 +278,8 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `185`
 		//  Estimated: `3948`
-		// Minimum execution time: 29_535_000 picoseconds.
-		Weight::from_parts(36_949_000, 0)
+		// Minimum execution time: 33_864_000 picoseconds.
+		Weight::from_parts(47_199_000, 0)
 			.saturating_add(Weight::from_parts(0, 3948))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
