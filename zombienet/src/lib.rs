@@ -149,7 +149,16 @@ pub async fn spawn_network_with_spec(spec: &Path) -> anyhow::Result<Network<Loca
 	// crate's when another crate's tests spawn the network: name it absolutely.
 	let toml = std::fs::read_to_string(manifest_dir().join("local.toml"))?;
 	let spec = spec.to_str().ok_or_else(|| anyhow!("a chain spec path that is not UTF-8"))?;
-	let toml = toml.replace("\"specs/local-raw.json\"", &format!("{spec:?}"));
+	let mut toml = toml.replace("\"specs/local-raw.json\"", &format!("{spec:?}"));
+	// Measurements may give every node more arguments (`SURETY_NODE_ARGS`, space-separated),
+	// for instance another transaction pool or more logging.
+	if let Ok(extra) = std::env::var("SURETY_NODE_ARGS") {
+		let quoted: Vec<String> = extra.split_whitespace().map(|a| format!("{a:?}")).collect();
+		if !quoted.is_empty() {
+			toml = toml
+				.replace("default_args = [", &format!("default_args = [{}, ", quoted.join(", ")));
+		}
+	}
 	let config = NetworkConfig::load_from_toml_string_with_base_dir(&toml, manifest_dir())?;
 	Ok(config.spawn_native().await?)
 }

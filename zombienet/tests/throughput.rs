@@ -7,7 +7,10 @@
 //! how many of the blocks that carried them ended on weight (normal class at least 90 % used)
 //! or before (on the proposer's time, with more of the load still waiting), and the finality
 //! lag (best − finalized) seen at each of those blocks. `scripts/bench.sh` runs it on the
-//! optimised node and reports orders per second over transfers per second.
+//! optimised node and reports orders per second over transfers per second. A sample of each
+//! load (`SURETY_LOAD_WATCH_EVERY`) is submitted watched, and one `throughput-watched` line
+//! tallies the last status the node gave each (in a block, dropped, invalid, still ready...).
+//! `SURETY_NODE_ARGS` gives every node more arguments (another transaction pool, more logs).
 //!
 //! A measurement, not a test: the test command skips it, and `scripts/bench.sh` runs it only
 //! with `SURETY_BENCH_THROUGHPUT=1`: on a 2-core machine the load often stops being included
@@ -23,6 +26,7 @@ use std::{
 };
 
 use subxt::{
+	backend::legacy::rpc_methods::TransactionStatus,
 	config::DefaultExtrinsicParamsBuilder,
 	dynamic::Value,
 	ext::scale_value::{self, At},
@@ -229,7 +233,13 @@ async fn run(chain: &Chain, load: Load, count: u64, seconds: u64) -> anyhow::Res
 	};
 
 	// One task per sender submits its extrinsics in order, each waiting for the node's answer;
-	// together at most WINDOW submitted and not yet included (a pool holds 8,192).
+	// together at most WINDOW submitted and not yet included (a pool holds 8,192). Every
+	// `SURETY_LOAD_WATCH_EVERY`-th is submitted watched, and the last status the node gave it
+	// (in a block, dropped, invalid, still ready...) is tallied at the end: why a load is not
+	// included, as the node says it.
+	let watch_every = env_u64("SURETY_LOAD_WATCH_EVERY", 50).max(1);
+	let fates: Arc<Mutex<Vec<&'static str>>> = Default::default();
+	let mut watchers = tokio::task::JoinSet::new();
 	let started = tokio::time::Instant::now();
 	let deadline = started + Duration::from_secs(seconds);
 	let submitted_count = Arc::new(AtomicU64::new(0));
@@ -237,8 +247,40 @@ async fn run(chain: &Chain, load: Load, count: u64, seconds: u64) -> anyhow::Res
 	for queue in queues {
 		let (legacy, included, submitted) =
 			(legacy.clone(), included.clone(), submitted_count.clone());
+		let (to_watch, mut watched) = tokio::sync::mpsc::unbounded_channel::<(
+			usize,
+			subxt::ext::subxt_rpcs::client::RpcSubscription<TransactionStatus<H256>>,
+		)>();
+		let fates_seen = fates.clone();
+		watchers.spawn(async move {
+			let mut running = tokio::task::JoinSet::new();
+			while let Some((slot, mut subscription)) = watched.recv().await {
+				let fates = fates_seen.clone();
+				running.spawn(async move {
+					while let Some(status) = subscription.next().await {
+						let fate = match status {
+							Ok(TransactionStatus::Future) => "future",
+							Ok(TransactionStatus::Ready | TransactionStatus::Broadcast(_)) => {
+								"ready"
+							}
+							Ok(TransactionStatus::InBlock(_)) => "in_block",
+							Ok(TransactionStatus::Retracted(_)) => "retracted",
+							Ok(TransactionStatus::Finalized(_)) => "finalized",
+							Ok(TransactionStatus::FinalityTimeout(_)) => "finality_timeout",
+							Ok(TransactionStatus::Usurped(_)) => "usurped",
+							Ok(TransactionStatus::Dropped) => "dropped",
+							Ok(TransactionStatus::Invalid) => "invalid",
+							Err(_) => "watch_error",
+						};
+						fates.lock().expect("not poisoned")[slot] = fate;
+					}
+				});
+			}
+			while running.join_next().await.is_some() {}
+		});
+		let fates = fates.clone();
 		senders.spawn(async move {
-			for tx in queue {
+			for (nth, tx) in queue.into_iter().enumerate() {
 				while submitted
 					.load(Ordering::SeqCst)
 					.saturating_sub(included.load(Ordering::SeqCst))
@@ -252,7 +294,17 @@ async fn run(chain: &Chain, load: Load, count: u64, seconds: u64) -> anyhow::Res
 				if tokio::time::Instant::now() >= deadline {
 					return Ok(());
 				}
-				legacy.author_submit_extrinsic(&tx).await?;
+				if nth as u64 % watch_every == 0 {
+					let subscription = legacy.author_submit_and_watch_extrinsic(&tx).await?;
+					let slot = {
+						let mut fates = fates.lock().expect("not poisoned");
+						fates.push("submitted");
+						fates.len() - 1
+					};
+					let _ = to_watch.send((slot, subscription));
+				} else {
+					legacy.author_submit_extrinsic(&tx).await?;
+				}
 				submitted.fetch_add(1, Ordering::SeqCst);
 			}
 			Ok(())
@@ -279,6 +331,15 @@ async fn run(chain: &Chain, load: Load, count: u64, seconds: u64) -> anyhow::Res
 		anyhow::bail!("the best-block subscription ended");
 	}
 	follower.abort();
+	// The watches keep following what is in a block to its finality: the tally is of where
+	// each stands now.
+	watchers.abort_all();
+	let mut tally: BTreeMap<&'static str, u64> = BTreeMap::new();
+	for fate in fates.lock().expect("not poisoned").iter() {
+		*tally.entry(fate).or_default() += 1;
+	}
+	let fates: Vec<String> = tally.iter().map(|(fate, n)| format!("{fate}={n}")).collect();
+	println!("throughput-watched {} every {watch_every}: {}", load.name(), fates.join(" "));
 	let seen = std::mem::take(&mut *seen.lock().expect("not poisoned"));
 	let total = seen.values().map(|b| b.ours).sum::<u64>();
 	anyhow::ensure!(total > 0, "{}: nothing included within {seconds} s", load.name());
