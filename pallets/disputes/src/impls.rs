@@ -95,8 +95,9 @@ impl<T: Config> Pallet<T> {
 		Self::timers_weight(clean, faulted)
 	}
 
-	/// The hook's weight for `clean` timers (an undisputed window on an order settled with
-	/// nobody at fault) and `faulted` ones (anything else), each charged its own path.
+	/// The hook's weight for `clean` timers (an undisputed first-round window on an order
+	/// settled with nobody at fault) and `faulted` ones (anything else), each charged its own
+	/// path.
 	pub fn timers_weight(clean: u32, faulted: u32) -> Weight {
 		// A faulted timer is at most a defaulted ruling after every round (measured) or a
 		// window closing after escalations, which forfeits fewer deposits than a ruling does.
@@ -229,18 +230,22 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Finalizes from the hook: on failure nothing of it is kept and it is retried next block.
-	/// The path is clean only for an undisputed case whose outcome found nobody at fault.
+	/// The path is clean only for a first round, undisputed, whose outcome found nobody at
+	/// fault: later rounds judge more members and resolve deposits.
 	fn finalize(
 		order: OrderId,
 		mut case: CaseOf<T>,
 		outcome: Report,
 		defaulted: bool,
 	) -> OutcomePath {
-		let disputed =
-			if case.disputes.is_empty() { OutcomePath::Clean } else { OutcomePath::Faulted };
+		let first_round = if case.round <= 1 && case.disputes.is_empty() {
+			OutcomePath::Clean
+		} else {
+			OutcomePath::Faulted
+		};
 		if T::Orders::parties(order).is_none() {
 			Self::abandon(order, case);
-			return disputed;
+			return first_round;
 		}
 		let settled = frame_support::storage::with_storage_layer(|| {
 			Self::settle(order, &case, outcome, defaulted)
@@ -249,7 +254,7 @@ impl<T: Config> Pallet<T> {
 			Ok(path) => {
 				Cases::<T>::remove(order);
 				Self::deposit_event(Event::Finalized { order, outcome });
-				disputed.and(path)
+				first_round.and(path)
 			}
 			Err(e) => {
 				log::warn!(target: LOG_TARGET, "order {order}: final outcome not handed on: {e:?}");

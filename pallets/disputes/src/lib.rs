@@ -30,7 +30,8 @@
 //! - **Retry.** If handing on the final outcome fails (for instance the slashing queue is full),
 //!   nothing of it is kept and it is tried again the next block.
 //! - **Weight by path.** The hook charges each timer for the path it took: an undisputed window
-//!   whose order settled with nobody at fault ([`OutcomePath::Clean`], most orders) at the
+//!   of the first round whose order settled with nobody at fault ([`OutcomePath::Clean`],
+//!   most orders) at the
 //!   clean path's measured weight, anything else at the heaviest path's (a ruling defaulting
 //!   after every round was disputed, on a faulted order; never less than a ruling).
 //!

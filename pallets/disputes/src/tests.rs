@@ -371,6 +371,16 @@ fn each_timer_is_charged_the_weight_of_the_path_it_took() {
 		System::set_block_number(ends);
 		assert_eq!(Disputes::on_initialize(ends), MockWeights::on_initialize(0) + faulted);
 		assert_eq!(finals().last(), Some(&(2, delivered(5))));
+
+		// So is a second round reached without a dispute (the first had no quorum): it judges
+		// a larger committee.
+		assert_ok!(Disputes::on_no_quorum(3));
+		propose(3, delivered(5));
+		assert_eq!(Cases::<Test>::get(3).unwrap().round, 2);
+		let ends = System::block_number() + WINDOW;
+		run_to_block(ends - 1);
+		System::set_block_number(ends);
+		assert_eq!(Disputes::on_initialize(ends), MockWeights::on_initialize(0) + faulted);
 	});
 }
 
