@@ -7,7 +7,7 @@
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_runtime::{
-	traits::ConstU32, BoundedVec, DispatchError, DispatchResult, Perbill, Saturating, Weight,
+	traits::ConstU32, BoundedVec, DispatchError, DispatchResult, Perbill, Saturating,
 };
 
 use crate::Moment;
@@ -270,9 +270,6 @@ impl OutcomePath {
 pub trait OutcomeHandler {
 	/// Acts on the final outcome of `order`; says which path it took.
 	fn on_final_outcome(order: OrderId, outcome: Report) -> Result<OutcomePath, DispatchError>;
-
-	/// The most [`Self::on_final_outcome`] can weigh.
-	fn on_final_outcome_weight() -> Weight;
 }
 
 /// A performance score after one more outcome scored `outcome`: an exponential moving average
@@ -289,9 +286,6 @@ pub trait ProposalHandler {
 
 	/// The committee's deadline passed without quorum: the order is escalated.
 	fn on_no_quorum(order: OrderId) -> DispatchResult;
-
-	/// The most either call can weigh.
-	fn weight() -> Weight;
 }
 
 /// Committees as the disputes pallet sees them. Implemented by the attestation pallet.
@@ -302,9 +296,6 @@ pub trait CommitteeProvider<AccountId> {
 	/// Draws the next round's committee for `order`, larger than the first and excluding
 	/// everyone who sat on an earlier round, to report within its response window.
 	fn escalate(order: OrderId) -> DispatchResult;
-
-	/// The most [`Self::escalate`] can weigh.
-	fn escalate_weight() -> Weight;
 
 	/// Whether two reports agree: the same class and numeric fields within the tolerance
 	/// committees are judged by.
@@ -325,9 +316,6 @@ impl OutcomeHandler for () {
 	fn on_final_outcome(_: OrderId, _: Report) -> Result<OutcomePath, DispatchError> {
 		Ok(OutcomePath::Clean)
 	}
-	fn on_final_outcome_weight() -> Weight {
-		Weight::zero()
-	}
 }
 
 /// Both handlers act on the outcome, `A` first (the fulfillment pallet pays the attestation fee
@@ -336,9 +324,6 @@ impl<A: OutcomeHandler, B: OutcomeHandler> OutcomeHandler for (A, B) {
 	fn on_final_outcome(order: OrderId, outcome: Report) -> Result<OutcomePath, DispatchError> {
 		let first = A::on_final_outcome(order, outcome)?;
 		Ok(first.and(B::on_final_outcome(order, outcome)?))
-	}
-	fn on_final_outcome_weight() -> Weight {
-		A::on_final_outcome_weight().saturating_add(B::on_final_outcome_weight())
 	}
 }
 

@@ -826,10 +826,6 @@ impl<T: Config> CommitteeProvider<T::AccountId> for Pallet<T> {
 		frame_support::storage::with_storage_layer(|| Self::do_escalate(order))
 	}
 
-	fn escalate_weight() -> Weight {
-		T::WeightInfo::escalate(T::MaxAttesters::get())
-	}
-
 	fn agrees(report: &Report, outcome: &Report) -> bool {
 		T::Tolerance::get().agrees(report, outcome)
 	}
@@ -847,10 +843,6 @@ impl<T: Config> OutcomeHandler for Pallet<T> {
 	fn on_final_outcome(order: OrderId, outcome: Report) -> Result<OutcomePath, DispatchError> {
 		// Callers may run in a hook, where nothing is rolled back for them.
 		frame_support::storage::with_storage_layer(|| Self::do_judge(order, outcome))
-	}
-
-	fn on_final_outcome_weight() -> Weight {
-		T::WeightInfo::judge(T::MaxCommitteeMembers::get())
 	}
 }
 

@@ -101,9 +101,6 @@ impl ProposalHandler for MockProposals {
 		NO_QUORUM.with(|n| n.borrow_mut().push(order));
 		Ok(())
 	}
-	fn weight() -> Weight {
-		Weight::zero()
-	}
 }
 
 /// Schedules the misconduct fraction of the seat bond, never zero, as the slashing pallet does

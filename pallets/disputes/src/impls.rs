@@ -432,10 +432,6 @@ impl<T: Config> ProposalHandler for Pallet<T> {
 	fn on_no_quorum(order: OrderId) -> DispatchResult {
 		Self::do_on_no_quorum(order)
 	}
-
-	fn weight() -> Weight {
-		T::WeightInfo::on_proposed().max(T::WeightInfo::dispute_escalating())
-	}
 }
 
 impl<T: Config> SlashableStake<T::AccountId, BalanceOf<T>> for Pallet<T> {

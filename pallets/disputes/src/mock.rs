@@ -93,9 +93,6 @@ impl CommitteeProvider<AccountId> for MockCommittees {
 		ESCALATIONS.with(|e| e.borrow_mut().push(order));
 		Ok(())
 	}
-	fn escalate_weight() -> Weight {
-		Weight::zero()
-	}
 	fn agrees(report: &Report, outcome: &Report) -> bool {
 		match (report, outcome) {
 			(Report::Lost, Report::Lost) => true,
@@ -122,9 +119,6 @@ impl OutcomeHandler for MockOutcomes {
 			Report::Delivered { damage, .. } if damage.is_zero() => OutcomePath::Clean,
 			_ => OutcomePath::Faulted,
 		})
-	}
-	fn on_final_outcome_weight() -> Weight {
-		Weight::zero()
 	}
 }
 

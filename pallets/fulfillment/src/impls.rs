@@ -669,12 +669,6 @@ impl<T: Config> OutcomeHandler for Pallet<T> {
 		// Callers may run in a hook, where nothing is rolled back for them.
 		frame_support::storage::with_storage_layer(|| Self::do_settle(order, outcome))
 	}
-
-	fn on_final_outcome_weight() -> Weight {
-		T::WeightInfo::settle_delivered_on_time()
-			.max(T::WeightInfo::settle_delivered_with_fault())
-			.max(T::WeightInfo::settle_lost())
-	}
 }
 
 impl<T: Config> OrderInfo<T::AccountId, BalanceOf<T>> for Pallet<T> {
