@@ -21,7 +21,10 @@ finality lag between the `bench:throughput` markers. It has no target.
 docs/performance.md between the `bench:capacity` markers, and exits 1 when a target is missed:
 every protocol call fits at least half as many times in a block as a transfer
 (N_call / N_transfer >= 0.5), and an order's whole lifecycle (create, accept, one report per
-committee member, settlement) costs at most 6 transfers.
+committee member, settlement) costs at most 6 transfers. It also reads the hook benchmarks
+(`benchmark pallet` at each hook's per-block bound, beside 100 and 100,000 other orders and
+pending slashes) into the scaling table: every call and every hook at most 1.1 times as long
+beside 100,000.
 """
 import datetime
 import json
@@ -42,6 +45,14 @@ CALLS = [
 PROTOCOL = CALLS[2:]
 MIN_RATIO = 0.5
 MAX_LIFECYCLE = 6.0
+# The per-block hooks, each at its bound: (pallet, benchmark, what one unit of it is).
+HOOKS = [
+    ("pallet_fulfillment", "on_initialize", "orders expiring unaccepted"),
+    ("pallet_attestation", "on_initialize", "committees at their deadline without quorum"),
+    ("pallet_disputes", "on_initialize", "orders settled, clean path"),
+    ("pallet_disputes", "on_initialize_faulted", "orders settled, faulted path"),
+    ("pallet_slashing", "on_initialize", "slashes applied"),
+]
 DOC = "docs/performance.md"
 START, END = "<!-- bench:capacity:start -->", "<!-- bench:capacity:end -->"
 THROUGHPUT_START, THROUGHPUT_END = "<!-- bench:throughput:start -->", "<!-- bench:throughput:end -->"
@@ -159,6 +170,36 @@ def measured(work, pallet, extrinsic, background=SMALL):
     return per_block, fastest
 
 
+def hook_times(work, background):
+    """Each hook's fastest run at the top of its component range (its per-block bound), in
+    nanoseconds, and that bound, from `benchmark pallet --json-file`."""
+    times = {}
+    for batch in json.load(open(f"{work}/{background}.hooks.json")):
+        pallet, benchmark = batch["pallet"], batch["benchmark"]
+        results = batch["time_results"]
+        top = max(r["components"][0][1] for r in results)
+        fastest = min(r["extrinsic_time"] for r in results if r["components"][0][1] == top)
+        times[(pallet, benchmark)] = (top, fastest)
+    return times
+
+
+def scaling_head(intro, columns):
+    """A scaling table's introduction and header: `columns`, then both times and their ratio."""
+    columns = columns + [f"time, {SMALL}", f"time, {LARGE:,}", "ratio"]
+    return ["", intro, "", "| " + " | ".join(columns) + " |", "|---" + "|---:" * (len(columns) - 1) + "|"]
+
+
+def scaling_row(cells, t_small, t_large, missed, capacity_changed=False):
+    """A scaling table's row: `cells`, then the times beside SMALL and LARGE and their ratio,
+    marked (and added to `missed`) above the target."""
+    ratio = t_large / t_small
+    mark = ""
+    if ratio > MAX_SCALING or capacity_changed:
+        missed.append(f"{cells.split(' | ')[0]}: {ratio:.2f} times as long beside {LARGE:,}")
+        mark = " **missed**"
+    return f"| {cells} | {t_small / 1000:.1f} µs | {t_large / 1000:.1f} µs | {ratio:.2f}{mark} |"
+
+
 def report(work, binary, repeat):
     figures = {}
     for line in open(f"{work}/weights.txt"):
@@ -217,25 +258,27 @@ def report(work, binary, repeat):
         "`pallet_disputes::on_initialize` (which settles the order: payment, fee, bond release, "
         "slash scheduling) over what a transfer takes of a block (normal class / N_transfer).",
     ]
-    lines += [
-        "",
-        f"Scaling (item 2): the same blocks beside {LARGE:,} other open orders instead of {SMALL} "
-        f"(target: time ratio <= {MAX_SCALING}).",
-        "",
-        f"| call | per block, {SMALL} | per block, {LARGE:,} | time, {SMALL} | time, {LARGE:,} | ratio |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
+    lines += scaling_head(
+        f"Scaling (item 2): the same blocks beside {LARGE:,} other open orders and {LARGE:,} pending "
+        f"slashes instead of {SMALL} of each (target: time ratio <= {MAX_SCALING}).",
+        ["call", f"per block, {SMALL}", f"per block, {LARGE:,}"],
+    )
     for pallet, extrinsic, label in CALLS:
         n_small, t_small = rows[(pallet, extrinsic)]
         n_large, t_large = measured(work, pallet, extrinsic, LARGE)
-        ratio = t_large / t_small
-        mark = ""
-        if ratio > MAX_SCALING or n_large != n_small:
-            missed.append(f"{label}: {ratio:.2f} times as long beside {LARGE:,} orders")
-            mark = " **missed**"
         lines.append(
-            f"| {label} | {n_small} | {n_large} | {t_small / 1000:.1f} µs | {t_large / 1000:.1f} µs | {ratio:.2f}{mark} |"
+            scaling_row(f"{label} | {n_small} | {n_large}", t_small, t_large, missed, n_large != n_small)
         )
+    small, large = hook_times(work, SMALL), hook_times(work, LARGE)
+    lines += scaling_head(
+        "The per-block hooks at their bounds, beside the same background (`benchmark pallet`, "
+        f"fastest of {repeat} runs at the top of each hook's range, storage in memory):",
+        ["hook", "at its bound"],
+    )
+    for pallet, benchmark, unit in HOOKS:
+        bound, t_small = small[(pallet, benchmark)]
+        _, t_large = large[(pallet, benchmark)]
+        lines.append(scaling_row(f"`{pallet}::{benchmark}` | {bound} {unit}", t_small, t_large, missed))
     write_section(START, END, "\n".join(lines))
     if missed:
         print("\ntargets missed:\n  " + "\n  ".join(missed))

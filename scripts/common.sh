@@ -27,10 +27,10 @@ build_bench_node() {
 # call needs, and the plan of which order each extrinsic acts on) beside $2 other open orders.
 # Needs BENCH_NODE_BIN (build_bench_node).
 prepare_bench_chain() {
-	local work="$1" background="$2"
+	local work="$1" background="$2" hooks="${3:-0}"
 	"$BENCH_NODE_BIN" export-chain-spec --chain dev --raw > "$work/dev.json" 2> "$work/export.log"
-	log "preparing the benchmark chain's state, $background other open orders (runtime/src/bench_state.rs)"
-	SURETY_BENCH_STATE="$work/state.json" SURETY_BENCH_BACKGROUND="$background" \
+	log "preparing the benchmark chain's state, $background other open orders and pending slashes, hooks only: $hooks (runtime/src/bench_state.rs)"
+	SURETY_BENCH_STATE="$work/state.json" SURETY_BENCH_BACKGROUND="$background" SURETY_BENCH_HOOKS="$hooks" \
 		cargo test --locked -p surety-runtime --lib bench_state::bench_state -- --ignored --exact \
 		--nocapture
 	python3 "$SURETY_ROOT/scripts/bench-report.py" spec "$work/dev.json" "$work/state.json" \

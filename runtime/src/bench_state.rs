@@ -7,8 +7,13 @@
 //! the file named by `SURETY_BENCH_STATE`. The script turns that into a raw chain spec whose
 //! genesis is this state; the node's builders read the plan from the spec's properties.
 //!
-//! Beside them, `SURETY_BENCH_BACKGROUND` (default 100) open orders of another shipper that no
-//! extrinsic touches: the script measures each call with 100 and with 100,000 of them.
+//! Beside them, `SURETY_BENCH_BACKGROUND` (default 100) open orders of another shipper and as
+//! many pending slashes of another carrier, which nothing measured touches: the script measures
+//! each call with 100 and with 100,000 of each (scaling, issue 8 item 2).
+//!
+//! With `SURETY_BENCH_HOOKS=1` the state is the background alone: the script runs the pallets'
+//! hook benchmarks (`benchmark pallet`) on it, whose set-ups queue their own work from block 0,
+//! where no prepared order's timer may fall.
 //!
 //! Run by the script, not by the test command:
 //! `SURETY_BENCH_STATE=<file> cargo test -p surety-runtime bench_state -- --ignored`.
@@ -21,11 +26,17 @@ use frame_support::{
 use sp_core::hexdisplay::HexDisplay;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::TransactionOutcome;
-use surety_primitives::{currency::UNIT, protocol::Report, time::MILLISECS_PER_BLOCK};
+use surety_primitives::{
+	currency::UNIT,
+	protocol::{Report, Severity, SlashRequest, SlashScheduler, StakeKind},
+	time::MILLISECS_PER_BLOCK,
+	Balance,
+};
 
 use crate::{
 	tests::{all_storage, attest_all, delivered, genesis, HOUR_MS, T0},
-	AccountId, Attestation, Balances, Disputes, Fulfillment, Runtime, RuntimeOrigin, System,
+	AccountId, Attestation, Balances, Disputes, Fulfillment, Runtime, RuntimeOrigin, Slashing,
+	System,
 };
 use pallet_fulfillment::OrderTerms;
 use sp_genesis_builder::DEV_RUNTIME_PRESET;
@@ -39,6 +50,10 @@ const EXPIRIES_PER_BLOCK: u32 = 64;
 
 /// Plenty: no balance, stake or leverage limit is what stops a benchmark block.
 const PLENTY: u128 = 1_000_000_000 * UNIT;
+
+/// Where the background's queues start: far past any block a benchmark reaches (the capacity
+/// benchmarks execute block 1, the hook benchmarks queue their work from block 0).
+const FAR: u32 = 10_000_000;
 
 fn terms(i: u32) -> OrderTerms<AccountId, u128, u32> {
 	OrderTerms {
@@ -75,6 +90,54 @@ fn accept(carrier: &AccountId, orders: &[u64]) {
 	}
 }
 
+/// `count` open orders of a bystander shipper and `count` pending slashes of a bystander
+/// carrier, every expiry and slash queued from block `FAR`: state that nothing measured touches.
+fn background(count: u32) {
+	let now = System::block_number();
+	System::set_block_number(FAR);
+	let shipper = AccountId::from([0xbb; 32]);
+	Balances::set_balance(&shipper, PLENTY);
+	for i in 0..count {
+		let terms = OrderTerms { accept_by: FAR + 1 + i / EXPIRIES_PER_BLOCK, ..terms(i) };
+		assert_ok!(Fulfillment::create_order(RuntimeOrigin::signed(shipper.clone()), terms));
+	}
+
+	let offender = AccountId::from([0xbc; 32]);
+	Balances::set_balance(&offender, PLENTY);
+	assert_ok!(Fulfillment::register_carrier(RuntimeOrigin::signed(offender.clone()), PLENTY / 2));
+	let per_block: u32 = <Runtime as pallet_slashing::Config>::MaxSlashesPerBlock::get();
+	for i in 0..count {
+		System::set_block_number(FAR + i / per_block);
+		let request = SlashRequest {
+			offender: offender.clone(),
+			kind: StakeKind::Carrier,
+			order: u64::MAX,
+			at_risk: UNIT,
+			severity: Severity { late_hours: 1, ..Default::default() },
+			value: UNIT,
+			beneficiary: None,
+			reporters: Default::default(),
+		};
+		let amount = <Slashing as SlashScheduler<AccountId, Balance>>::schedule(request)
+			.expect("a block's apply queue per block");
+		// Reserved as the carrier's pallet reserves a scheduled slash.
+		pallet_fulfillment::Carriers::<Runtime>::mutate(&offender, |ledger| {
+			if let Some(ledger) = ledger {
+				ledger.stake.reserved += amount;
+			}
+		});
+	}
+	// The correlation window forgets these faults, so the measured slashes are scaled as on a
+	// calm chain.
+	let _ = pallet_slashing::FaultedInBlock::<Runtime>::clear_prefix(
+		StakeKind::Carrier,
+		u32::MAX,
+		None,
+	);
+	pallet_slashing::FaultedInWindow::<Runtime>::remove(StakeKind::Carrier);
+	System::set_block_number(now);
+}
+
 /// Moves to the next block without running any hook, so no window or deadline of the prepared
 /// orders passes: only the per-block queues (proposals' dispute timers) need the room.
 fn next_block() {
@@ -90,112 +153,122 @@ fn hex(bytes: &[u8]) -> String {
 #[ignore = "writes the state scripts/bench.sh measures on; run by that script"]
 fn bench_state() {
 	let path = std::env::var("SURETY_BENCH_STATE").expect("SURETY_BENCH_STATE names the output");
+	let count: u32 =
+		std::env::var("SURETY_BENCH_BACKGROUND").ok().and_then(|n| n.parse().ok()).unwrap_or(100);
+	let hooks_only = std::env::var("SURETY_BENCH_HOOKS").is_ok_and(|v| v == "1");
 	genesis(DEV_RUNTIME_PRESET).execute_with(|| {
 		System::set_block_number(1);
 		pallet_timestamp::Now::<Runtime>::put(T0);
-		let shipper = Sr25519Keyring::Alice.to_account_id();
-		let accepting = Sr25519Keyring::Bob.to_account_id();
-		let bonded = Sr25519Keyring::Charlie.to_account_id();
-		for who in [&shipper, &accepting, &bonded] {
-			Balances::set_balance(who, PLENTY);
-		}
-		for carrier in [&accepting, &bonded] {
-			assert_ok!(Fulfillment::bond_extra(RuntimeOrigin::signed(carrier.clone()), PLENTY / 2));
-		}
-		for attester in crate::genesis_config_presets::genesis_attesters() {
-			Balances::set_balance(&attester, PLENTY);
-			assert_ok!(Attestation::bond_extra(RuntimeOrigin::signed(attester), PLENTY / 2));
-		}
-
-		// Open orders no benchmark extrinsic touches: the size of the state the calls run beside
-		// (scaling, issue 8 item 2).
-		let background: u32 = std::env::var("SURETY_BENCH_BACKGROUND")
-			.ok()
-			.and_then(|n| n.parse().ok())
-			.unwrap_or(100);
-		let bystander = AccountId::from([0xbb; 32]);
-		Balances::set_balance(&bystander, PLENTY);
-		create(&bystander, background);
-
-		// accept_order: open orders, any carrier.
-		let to_accept = create(&shipper, PER_CALL);
-
-		// attest: bonded orders whose first round collects; one extrinsic per member.
-		let collecting = create(&shipper, PER_CALL / 3 + 1);
-		accept(&bonded, &collecting);
-		let mut to_attest = Vec::new();
-		for &id in &collecting {
-			let committee = pallet_attestation::Committees::<Runtime>::get(id).expect("drawn");
-			to_attest.extend(committee.members.into_iter().map(|m| (id, m.who)));
-		}
-		to_attest.truncate(PER_CALL as usize);
-
-		// dispute: orders with a proposed outcome, in their dispute window. A block's dispute
-		// timers take 16 cases.
-		let to_dispute = create(&shipper, PER_CALL);
-		accept(&bonded, &to_dispute);
-		for chunk in to_dispute.chunks(16) {
-			for &id in chunk {
-				attest_all(id, delivered(T0 + HOUR_MS));
-			}
-			next_block();
-		}
-
-		// The benchmark block is block 1 at time 0 on the spec built from this state: the
-		// timestamp must be 0 for BABE (its current slot is 0) and for `Timestamp::set`.
-		pallet_timestamp::Now::<Runtime>::kill();
-		System::set_block_number(0);
-		System::reset_events();
-
-		// Each kind of call goes through on this state, as the benchmark block will see it.
-		let _ = with_transaction(|| {
-			System::set_block_number(1);
-			assert_ok!(Fulfillment::accept_order(
-				RuntimeOrigin::signed(accepting.clone()),
-				to_accept[PER_CALL as usize - 1]
-			));
-			let (order, member) = to_attest.last().expect("prepared").clone();
-			assert_ok!(Attestation::attest(
-				RuntimeOrigin::signed(member),
-				order,
-				delivered(T0 + HOUR_MS),
-				Default::default()
-			));
-			assert_ok!(Disputes::dispute(
-				RuntimeOrigin::signed(shipper.clone()),
-				*to_dispute.last().expect("prepared"),
-				Report::Lost,
-				Default::default()
-			));
-			TransactionOutcome::Rollback(Ok::<(), sp_runtime::DispatchError>(()))
-		});
+		// The size of the state everything measured runs beside (scaling, issue 8 item 2).
+		background(count);
+		let plan = if hooks_only { serde_json::json!({}) } else { per_call_orders() };
+		as_genesis();
 
 		let top: serde_json::Map<String, serde_json::Value> = all_storage()
 			.into_iter()
 			.map(|(key, value)| (hex(&key), serde_json::Value::String(hex(&value))))
 			.collect();
-		let plan = serde_json::json!({
-			"acceptBy": hex(accepting.as_ref()),
-			"accept": to_accept,
-			"attest": to_attest
-				.iter()
-				.map(|(order, who)| serde_json::json!([order, hex(who.as_ref())]))
-				.collect::<Vec<_>>(),
-			"disputeBy": hex(shipper.as_ref()),
-			"dispute": to_dispute,
-			"deliveredAt": T0 + HOUR_MS,
-		});
+		let keys = top.len();
 		let out = serde_json::json!({ "top": top, "plan": plan });
 		std::fs::write(&path, serde_json::to_vec(&out).expect("serialises")).expect("writes");
 		println!(
-			"bench state: {} keys, {background} other open orders, {} to accept, {} reports, {} to \
-			 dispute -> {path}",
-			out["top"].as_object().map_or(0, |t| t.len()),
-			to_accept.len(),
-			to_attest.len(),
-			to_dispute.len()
+			"bench state: {keys} keys, {count} other open orders and pending slashes, {} to \
+			 accept, {} reports, {} to dispute -> {path}",
+			plan_len(&out["plan"], "accept"),
+			plan_len(&out["plan"], "attest"),
+			plan_len(&out["plan"], "dispute"),
 		);
 	});
+}
+
+/// The benchmark block is block 1 at time 0 on the spec built from this state: the timestamp
+/// must be 0 for BABE (its current slot is 0) and for `Timestamp::set`.
+fn as_genesis() {
+	pallet_timestamp::Now::<Runtime>::kill();
+	System::set_block_number(0);
+	System::reset_events();
+}
+
+fn plan_len(plan: &serde_json::Value, call: &str) -> usize {
+	plan[call].as_array().map_or(0, |a| a.len())
+}
+
+/// The orders each stateful call acts on, one per extrinsic, checked to go through as the
+/// benchmark block will see them; the plan that tells the node's builders which is which.
+fn per_call_orders() -> serde_json::Value {
+	let shipper = Sr25519Keyring::Alice.to_account_id();
+	let accepting = Sr25519Keyring::Bob.to_account_id();
+	let bonded = Sr25519Keyring::Charlie.to_account_id();
+	for who in [&shipper, &accepting, &bonded] {
+		Balances::set_balance(who, PLENTY);
+	}
+	for carrier in [&accepting, &bonded] {
+		assert_ok!(Fulfillment::bond_extra(RuntimeOrigin::signed(carrier.clone()), PLENTY / 2));
+	}
+	for attester in crate::genesis_config_presets::genesis_attesters() {
+		Balances::set_balance(&attester, PLENTY);
+		assert_ok!(Attestation::bond_extra(RuntimeOrigin::signed(attester), PLENTY / 2));
+	}
+
+	// accept_order: open orders, any carrier.
+	let to_accept = create(&shipper, PER_CALL);
+
+	// attest: bonded orders whose first round collects; one extrinsic per member.
+	let collecting = create(&shipper, PER_CALL / 3 + 1);
+	accept(&bonded, &collecting);
+	let mut to_attest = Vec::new();
+	for &id in &collecting {
+		let committee = pallet_attestation::Committees::<Runtime>::get(id).expect("drawn");
+		to_attest.extend(committee.members.into_iter().map(|m| (id, m.who)));
+	}
+	to_attest.truncate(PER_CALL as usize);
+
+	// dispute: orders with a proposed outcome, in their dispute window. A block's dispute
+	// timers take 16 cases.
+	let to_dispute = create(&shipper, PER_CALL);
+	accept(&bonded, &to_dispute);
+	for chunk in to_dispute.chunks(16) {
+		for &id in chunk {
+			attest_all(id, delivered(T0 + HOUR_MS));
+		}
+		next_block();
+	}
+
+	// Each kind of call goes through on this state, as the benchmark block will see it.
+	as_genesis();
+	let _ = with_transaction(|| {
+		System::set_block_number(1);
+		assert_ok!(Fulfillment::accept_order(
+			RuntimeOrigin::signed(accepting.clone()),
+			to_accept[PER_CALL as usize - 1]
+		));
+		let (order, member) = to_attest.last().expect("prepared").clone();
+		assert_ok!(Attestation::attest(
+			RuntimeOrigin::signed(member),
+			order,
+			delivered(T0 + HOUR_MS),
+			Default::default()
+		));
+		assert_ok!(Disputes::dispute(
+			RuntimeOrigin::signed(shipper.clone()),
+			*to_dispute.last().expect("prepared"),
+			Report::Lost,
+			Default::default()
+		));
+		TransactionOutcome::Rollback(Ok::<(), sp_runtime::DispatchError>(()))
+	});
+
+	serde_json::json!({
+		"acceptBy": hex(accepting.as_ref()),
+		"accept": to_accept,
+		"attest": to_attest
+			.iter()
+			.map(|(order, who)| serde_json::json!([order, hex(who.as_ref())]))
+			.collect::<Vec<_>>(),
+		"disputeBy": hex(shipper.as_ref()),
+		"dispute": to_dispute,
+		"deliveredAt": T0 + HOUR_MS,
+	})
 }
 
 /// What the runtime's weights say a block holds, for `scripts/bench.sh` to set beside the

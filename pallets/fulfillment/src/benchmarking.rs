@@ -57,12 +57,16 @@ fn accept_by<T: Config>() -> BlockNumberFor<T> {
 	frame_system::Pallet::<T>::block_number().saturating_add(10u32.into())
 }
 
-/// Fills the expiry queue of `accept_by` with `n` orders of another shipper.
-fn fill_queue<T: Config>(accept_by: BlockNumberFor<T>, n: u32) {
+/// Fills the expiry queue of `accept_by` with `n` orders of another shipper; their ids.
+fn fill_queue<T: Config>(accept_by: BlockNumberFor<T>, n: u32) -> alloc::vec::Vec<OrderId> {
 	let filler = funded::<T>("filler", 0);
-	for _ in 0..n {
-		Pallet::<T>::do_create_order(filler.clone(), terms::<T>(accept_by)).expect("room in queue");
-	}
+	(0..n)
+		.map(|_| {
+			Pallet::<T>::do_create_order(filler.clone(), terms::<T>(accept_by))
+				.expect("room in queue")
+				.0
+		})
+		.collect()
 }
 
 /// A registered carrier and a shipper's order it accepted.
@@ -193,7 +197,7 @@ mod benchmarks {
 	#[benchmark]
 	fn on_initialize(n: Linear<0, { T::MaxExpiriesPerBlock::get() }>) {
 		let at = accept_by::<T>();
-		fill_queue::<T>(at, n);
+		let expiring = fill_queue::<T>(at, n);
 		let expiry = at.saturating_add(One::one());
 		frame_system::Pallet::<T>::set_block_number(expiry);
 		#[block]
@@ -201,7 +205,9 @@ mod benchmarks {
 			Pallet::<T>::on_initialize(expiry);
 		}
 		assert!(ExpiryQueue::<T>::get(expiry).is_empty());
-		assert_eq!(OrderRecords::<T>::iter().count() as u32, n);
+		// Only these: the chain may hold other orders (scripts/bench.sh measures the hook beside
+		// 100,000 of them).
+		assert!(expiring.iter().all(|id| OrderRecords::<T>::contains_key(id)));
 	}
 
 	#[benchmark]

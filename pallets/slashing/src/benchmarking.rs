@@ -112,9 +112,7 @@ mod benchmarks {
 
 	#[benchmark]
 	fn on_initialize(n: Linear<0, { T::MaxSlashesPerBlock::get() }>) {
-		for i in 0..n {
-			pending::<T>(i);
-		}
+		let ids: alloc::vec::Vec<SlashId> = (0..n).map(pending::<T>).collect();
 		let due =
 			frame_system::Pallet::<T>::block_number().saturating_add(T::SlashDeferPeriod::get());
 		// A bucket of every kind leaves the correlation window in the same block.
@@ -130,7 +128,9 @@ mod benchmarks {
 		{
 			Pallet::<T>::on_initialize(due);
 		}
-		assert_eq!(PendingSlashes::<T>::iter().count(), 0);
+		// Only these: the chain may hold other pending slashes (scripts/bench.sh measures the
+		// hook beside 100,000 of them).
+		assert!(ids.iter().all(|id| !PendingSlashes::<T>::contains_key(id)));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);
