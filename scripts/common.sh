@@ -24,7 +24,8 @@ build_bench_node() {
 }
 # Writes the benchmark chain as a raw chain spec, $1/bench.json: the dev chain's runtime with a
 # genesis state prepared on it by runtime/src/bench_state.rs (orders in every state a benchmarked
-# call needs, and the plan of which order each extrinsic acts on) beside $2 other open orders.
+# call needs, and the plan of which order each extrinsic acts on) beside $2 other open orders
+# and as many pending slashes; with $3 = 1, that background alone (for the hook benchmarks).
 # Needs BENCH_NODE_BIN (build_bench_node).
 prepare_bench_chain() {
 	local work="$1" background="$2" hooks="${3:-0}"
