@@ -50,11 +50,14 @@ for background in 100 100000; do
 			> "$out" 2>&1 || { tail -20 "$out"; exit 1; }
 	done
 	# The hooks' benchmarks queue their own work from block 0: on the background alone, no
-	# prepared order's timer falls in their blocks.
-	prepare_bench_chain "$WORK" "$background" 1
+	# prepared order's timer falls in their blocks. Its own directory: the RPC step below runs
+	# on the last capacity chain ($WORK/bench.json, with its plan).
+	hooks="$WORK/hooks-$background"
+	mkdir -p "$hooks"
+	prepare_bench_chain "$hooks" "$background" 1
 	out="$WORK/$background.hooks.log"
 	log "the per-block hooks at their bounds beside $background orders and pending slashes"
-	"$BIN" benchmark pallet --chain "$WORK/bench.json" --genesis-builder spec-genesis \
+	"$BIN" benchmark pallet --chain "$hooks/bench.json" --genesis-builder spec-genesis \
 		--pallet pallet_fulfillment,pallet_attestation,pallet_disputes,pallet_slashing \
 		--extrinsic on_initialize,on_initialize_faulted --steps 2 --repeat "$REPEAT" \
 		--json-file "$WORK/$background.hooks.json" > "$out" 2>&1 || { tail -20 "$out"; exit 1; }

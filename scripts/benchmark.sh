@@ -8,10 +8,15 @@
 #
 # It builds the node with `runtime-benchmarks` in the `weights` profile (its own directory under
 # the target dir, so the node that runs chains is never replaced), then runs
-# `surety-node benchmark pallet` on the dev chain for each pallet, writing
+# `surety-node benchmark pallet` for each pallet, writing
 # runtime/src/weights/<pallet>.rs for the pallets whose weights the runtime takes from this
 # machine: ours, and pallet_balances, the yardstick every protocol call is compared against (other
 # pallets' files go to the target dir: the runtime keeps their polkadot-sdk reference weights).
+# The pallets are measured on the dev chain's runtime beside $BACKGROUND (default 100,000) open
+# orders and as many pending slashes (runtime/src/bench_state.rs, its hooks-only state): on the
+# near-empty dev chain the trie is about 2 levels deep, beside 100,000 orders about 5, and each
+# read costs more (docs/performance.md, scaling). Its genesis is a raw state, so the command takes
+# it from the chain spec (`--genesis-builder spec-genesis`, which the node warns is deprecated).
 # `storage` runs `surety-node benchmark storage` on the benchmark chain's state (the one
 # scripts/bench.sh measures on, beside 100,000 other open orders) and writes the cost of one
 # database read and write, the runtime's `DbWeight`, to runtime/src/weights/paritydb_weights.rs.
@@ -21,6 +26,7 @@ cd "$SURETY_ROOT"
 
 STEPS="${STEPS:-50}"
 REPEAT="${REPEAT:-20}"
+BACKGROUND="${BACKGROUND:-100000}"
 PALLETS=("$@")
 if [ ${#PALLETS[@]} -eq 0 ]; then
 	PALLETS=(storage pallet_fulfillment pallet_attestation pallet_disputes pallet_slashing pallet_balances)
@@ -47,13 +53,27 @@ bench_storage() {
 		> "$work/log" 2>&1 || { tail -30 "$work/log"; exit 1; }
 }
 
+# The state the pallets are measured beside, prepared once per run (the spec holds the runtime
+# just built, so a previous run's is never reused).
+PALLET_CHAIN="$OUT/background"
+pallet_chain_ready=0
+pallet_chain() {
+	[ "$pallet_chain_ready" = 1 ] && return
+	pallet_chain_ready=1
+	rm -rf "$PALLET_CHAIN"
+	mkdir -p "$PALLET_CHAIN"
+	prepare_bench_chain "$PALLET_CHAIN" "$BACKGROUND" 1
+}
+
 for pallet in "${PALLETS[@]}"; do
 	if [ "$pallet" = storage ]; then
 		bench_storage
 		continue
 	fi
-	log "benchmarking $pallet (steps $STEPS, repeat $REPEAT)"
-	args=(benchmark pallet --chain dev --pallet "$pallet" --extrinsic '*'
+	pallet_chain
+	log "benchmarking $pallet beside $BACKGROUND open orders and pending slashes (steps $STEPS, repeat $REPEAT)"
+	args=(benchmark pallet --chain "$PALLET_CHAIN/bench.json" --genesis-builder spec-genesis
+		--pallet "$pallet" --extrinsic '*'
 		--steps "$STEPS" --repeat "$REPEAT" --wasm-execution compiled
 		--json-file "$OUT/$pallet.json")
 	if [ -f "pallets/${pallet#pallet_}/Cargo.toml" ] || [ "$pallet" = pallet_balances ]; then

@@ -8,14 +8,16 @@
 //! DATE: 2026-11-25, STEPS: `50`, REPEAT: `20`, LOW RANGE: `[]`, HIGH RANGE: `[]`
 //! WORST CASE MAP SIZE: `1000000`
 //! HOSTNAME: `vm`, CPU: `AMD EPYC`
-//! WASM-EXECUTION: `Compiled`, CHAIN: `Some("dev")`, DB CACHE: 1024
+//! WASM-EXECUTION: `Compiled`, CHAIN: `Some("/root/.cache/surety/target/benchmarks/background/bench.json")`, DB CACHE: 1024
 
 // Executed Command:
 // /root/.cache/surety/target/weights/surety-node
 // benchmark
 // pallet
 // --chain
-// dev
+// /root/.cache/surety/target/benchmarks/background/bench.json
+// --genesis-builder
+// spec-genesis
 // --pallet
 // pallet_attestation
 // --extrinsic
@@ -58,8 +60,8 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `18888`
 		//  Estimated: `17871`
-		// Minimum execution time: 162_335_000 picoseconds.
-		Weight::from_parts(194_786_000, 0)
+		// Minimum execution time: 222_326_000 picoseconds.
+		Weight::from_parts(263_744_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -78,8 +80,8 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `18642`
 		//  Estimated: `17871`
-		// Minimum execution time: 164_118_000 picoseconds.
-		Weight::from_parts(180_819_000, 0)
+		// Minimum execution time: 220_934_000 picoseconds.
+		Weight::from_parts(295_715_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -94,8 +96,8 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `17680`
 		//  Estimated: `17871`
-		// Minimum execution time: 76_884_000 picoseconds.
-		Weight::from_parts(85_992_000, 0)
+		// Minimum execution time: 110_087_000 picoseconds.
+		Weight::from_parts(127_510_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -111,11 +113,11 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `918 + c * (20 ±0)`
 		//  Estimated: `3738`
-		// Minimum execution time: 77_335_000 picoseconds.
-		Weight::from_parts(86_077_092, 0)
+		// Minimum execution time: 97_283_000 picoseconds.
+		Weight::from_parts(118_208_205, 0)
 			.saturating_add(Weight::from_parts(0, 3738))
-			// Standard Error: 27_276
-			.saturating_add(Weight::from_parts(18_840, 0).saturating_mul(c.into()))
+			// Standard Error: 177_411
+			.saturating_add(Weight::from_parts(2_777_706, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -133,10 +135,10 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// Proof: `Disputes::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	fn attest() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `832`
+		//  Measured:  `2772`
 		//  Estimated: `4267`
-		// Minimum execution time: 62_357_000 picoseconds.
-		Weight::from_parts(69_199_000, 0)
+		// Minimum execution time: 100_980_000 picoseconds.
+		Weight::from_parts(175_961_000, 0)
 			.saturating_add(Weight::from_parts(0, 4267))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -159,9 +161,9 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// Proof: `Slashing::ApplyQueue` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::FaultedInBlock` (r:1 w:1)
 	/// Proof: `Slashing::FaultedInBlock` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Slashing::PendingTotal` (r:77 w:77)
+	/// Storage: `Slashing::PendingTotal` (r:81 w:81)
 	/// Proof: `Slashing::PendingTotal` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Attesters` (r:153 w:153)
+	/// Storage: `Attestation::Attesters` (r:145 w:145)
 	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
 	/// Storage: `Disputes::Cases` (r:32 w:32)
 	/// Proof: `Disputes::Cases` (`max_values`: None, `max_size`: Some(483), added: 2958, mode: `MaxEncodedLen`)
@@ -178,18 +180,18 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `24364 + n * (755 ±0)`
-		//  Estimated: `35891 + n * (12863 ±0)`
-		// Minimum execution time: 9_848_000 picoseconds.
-		Weight::from_parts(10_650_000, 0)
-			.saturating_add(Weight::from_parts(0, 35891))
-			// Standard Error: 3_763_643
-			.saturating_add(Weight::from_parts(349_910_793, 0).saturating_mul(n.into()))
+		//  Measured:  `27477 + n * (1929 ±0)`
+		//  Estimated: `37796 + n * (11708 ±0)`
+		// Minimum execution time: 16_611_000 picoseconds.
+		Weight::from_parts(698_988_522, 0)
+			.saturating_add(Weight::from_parts(0, 37796))
+			// Standard Error: 6_584_724
+			.saturating_add(Weight::from_parts(398_260_853, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(23))
 			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(19))
+			.saturating_add(T::DbWeight::get().writes(20))
 			.saturating_add(T::DbWeight::get().writes((15_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 12863).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 11708).saturating_mul(n.into()))
 	}
 	/// Storage: `Attestation::Committees` (r:1 w:1)
 	/// Proof: `Attestation::Committees` (`max_values`: None, `max_size`: Some(802), added: 3277, mode: `MaxEncodedLen`)
@@ -210,11 +212,11 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1004 + a * (68 ±0)`
 		//  Estimated: `17871`
-		// Minimum execution time: 85_741_000 picoseconds.
-		Weight::from_parts(132_657_180, 0)
+		// Minimum execution time: 108_573_000 picoseconds.
+		Weight::from_parts(182_493_648, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
-			// Standard Error: 28_278
-			.saturating_add(Weight::from_parts(578_406, 0).saturating_mul(a.into()))
+			// Standard Error: 21_128
+			.saturating_add(Weight::from_parts(624_984, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
@@ -235,13 +237,13 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// The range of component `a` is `[7, 256]`.
 	fn escalate(a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1404 + a * (70 ±0)`
+		//  Measured:  `1367 + a * (70 ±0)`
 		//  Estimated: `17871`
-		// Minimum execution time: 95_479_000 picoseconds.
-		Weight::from_parts(114_788_593, 0)
+		// Minimum execution time: 129_372_000 picoseconds.
+		Weight::from_parts(184_688_762, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
-			// Standard Error: 14_884
-			.saturating_add(Weight::from_parts(530_092, 0).saturating_mul(a.into()))
+			// Standard Error: 28_460
+			.saturating_add(Weight::from_parts(589_232, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
@@ -280,13 +282,13 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// The range of component `m` is `[1, 7]`.
 	fn judge(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `17915 + m * (592 ±0)`
-		//  Estimated: `17871 + m * (2748 ±69)`
-		// Minimum execution time: 208_251_000 picoseconds.
-		Weight::from_parts(264_078_204, 0)
+		//  Measured:  `18509 + m * (752 ±0)`
+		//  Estimated: `17871 + m * (2748 ±0)`
+		// Minimum execution time: 271_860_000 picoseconds.
+		Weight::from_parts(308_933_244, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
-			// Standard Error: 2_705_316
-			.saturating_add(Weight::from_parts(82_329_051, 0).saturating_mul(m.into()))
+			// Standard Error: 1_563_452
+			.saturating_add(Weight::from_parts(80_676_153, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
