@@ -13,13 +13,15 @@
 # machine: ours, and pallet_balances, the yardstick every protocol call is compared against (other
 # pallets' files go to the target dir: the runtime keeps their polkadot-sdk reference weights).
 # The pallets are measured on the dev chain's runtime beside $BACKGROUND (default 100,000) open
-# orders and as many pending slashes (runtime/src/bench_state.rs, its hooks-only state): on the
-# near-empty dev chain the trie is about 2 levels deep, beside 100,000 orders about 5, and each
-# read costs more (docs/performance.md, scaling). Its genesis is a raw state, so the command takes
-# it from the chain spec (`--genesis-builder spec-genesis`, which the node warns is deprecated).
+# orders and as many pending slashes (runtime/src/bench_state.rs, its hooks-only state): beside
+# them every call executes slower than on the near-empty dev chain (docs/performance.md,
+# scaling), and the weights must charge a grown chain's cost. Its genesis is a raw state, so the
+# command takes it from the chain spec (`--genesis-builder spec-genesis`, which the node warns is
+# deprecated).
 # `storage` runs `surety-node benchmark storage` on the benchmark chain's state (the one
-# scripts/bench.sh measures on, beside 100,000 other open orders) and writes the cost of one
-# database read and write, the runtime's `DbWeight`, to runtime/src/weights/paritydb_weights.rs.
+# scripts/bench.sh measures on, beside 100,000 other open orders and pending slashes) and writes
+# the cost of one database read and write, the runtime's `DbWeight`, to
+# runtime/src/weights/paritydb_weights.rs.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$SURETY_ROOT"

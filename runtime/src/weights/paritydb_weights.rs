@@ -9,8 +9,9 @@
 //! METRIC: `Average`, WEIGHT-MUL: `1.0`, WEIGHT-ADD: `0`.
 //! Reads: every key of the benchmark chain's state (scripts/benchmark.sh prepares it: the
 //! orders of runtime/src/bench_state.rs beside 100,000 other open orders and as many pending
-//! slashes), one at a time, no trie cache. Writes: the same keys overwritten in batches (the `--batch-size` below), the cost
-//! per key amortised over a batch as a block's commit amortises it.
+//! slashes), one at a time, no trie cache. Writes: the same keys overwritten in batches (the
+//! `--batch-size` below), the cost per key amortised over a batch as a block's commit amortises
+//! it.
 
 // Executed Command:
 //   /root/.cache/surety/target/weights/surety-node
