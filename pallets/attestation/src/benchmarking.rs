@@ -157,6 +157,40 @@ mod benchmarks {
 	}
 
 	#[benchmark]
+	fn attest_recorded() {
+		let size = T::MaxCommitteeMembers::get();
+		attesters::<T>(size);
+		let (shipper, carrier) = parties::<T>();
+		let members = Pallet::<T>::draw_round(0, 1, size, &[]).expect("enough attesters");
+		let report_by = now_ms::<T>().saturating_add(3_600_000);
+		Pallet::<T>::start_round(0, shipper, carrier, 1, report_by, members, Default::default())
+			.expect("room");
+		let members = current_members::<T>(0);
+		let seats = Committees::<T>::get(0).expect("open").members;
+		let total = seats.iter().fold(BalanceOf::<T>::default(), |a, m| a.saturating_add(m.weight));
+		let needed = T::QuorumThreshold::get().mul_ceil(total);
+		// Members report on time until the next would reach quorum; that one reports lost, so
+		// the aggregation weighs both classes and proposes nothing.
+		let mut weight = BalanceOf::<T>::default();
+		let mut last = None;
+		for (member, seat) in members.iter().zip(seats.iter()) {
+			weight = weight.saturating_add(seat.weight);
+			if weight >= needed {
+				last = Some(member.clone());
+				break;
+			}
+			Pallet::<T>::do_attest(member.clone(), 0, on_time::<T>(), Default::default())
+				.expect("member");
+		}
+		let last = last.expect("the whole committee reaches quorum");
+		#[extrinsic_call]
+		attest(RawOrigin::Signed(last), 0, Report::Lost, Default::default());
+		let committee = Committees::<T>::get(0).expect("open");
+		assert_eq!(committee.status, RoundStatus::Collecting);
+		assert!(committee.members.iter().filter(|m| m.report.is_some()).count() > 1);
+	}
+
+	#[benchmark]
 	fn on_initialize(n: Linear<0, { T::MaxDeadlinesPerBlock::get() }>) {
 		// A full candidate list: each round without quorum judges its silent members and draws
 		// the next round, and both read, scan and rewrite the whole list.

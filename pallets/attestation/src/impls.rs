@@ -405,12 +405,13 @@ impl<T: Config> Pallet<T> {
 
 	// ---- Reports and quorum ----
 
+	/// Records `who`'s report; returns whether it reached quorum and proposed an outcome.
 	pub(crate) fn do_attest(
 		who: T::AccountId,
 		order: OrderId,
 		report: Report,
 		evidence: sp_core::H256,
-	) -> DispatchResult {
+	) -> Result<bool, DispatchError> {
 		let mut committee = Committees::<T>::get(order).ok_or(Error::<T>::NoCommittee)?;
 		match committee.status {
 			RoundStatus::Collecting => {
@@ -440,11 +441,12 @@ impl<T: Config> Pallet<T> {
 				committee.status = RoundStatus::Proposed;
 				Committees::<T>::insert(order, committee);
 				Self::deposit_event(Event::OutcomeProposed { order, round, outcome });
-				T::Proposals::on_proposed(order, outcome)
+				T::Proposals::on_proposed(order, outcome)?;
+				Ok(true)
 			}
 			None => {
 				Committees::<T>::insert(order, committee);
-				Ok(())
+				Ok(false)
 			}
 		}
 	}

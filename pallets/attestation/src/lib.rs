@@ -411,15 +411,22 @@ pub mod pallet {
 		///
 		/// Errors: `NoCommittee`, `NotMember`, `AlreadyAttested`, `DeadlinePassed`,
 		/// `RoundClosed`. Events: `Attested`, `OutcomeProposed`.
+		///
+		/// Weighed for the report that reaches quorum; a report that only records itself is
+		/// charged `attest_recorded`, the rest refunded.
 		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::attest().max(T::WeightInfo::attest_recorded()))]
 		pub fn attest(
 			origin: OriginFor<T>,
 			order: OrderId,
 			report: Report,
 			evidence: sp_core::H256,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_attest(who, order, report, evidence)
+			let proposed = Self::do_attest(who, order, report, evidence)?;
+			let used =
+				if proposed { T::WeightInfo::attest() } else { T::WeightInfo::attest_recorded() };
+			Ok(Some(used).into())
 		}
 	}
 }

@@ -130,7 +130,10 @@ impl crate::WeightInfo for MockWeights {
 		Weight::from_parts(1 + c as u64, 0)
 	}
 	fn attest() -> Weight {
-		Weight::from_parts(1, 0)
+		Weight::from_parts(3, 0)
+	}
+	fn attest_recorded() -> Weight {
+		Weight::from_parts(2, 0)
 	}
 	fn on_initialize(n: u32) -> Weight {
 		Weight::from_parts(1_000 + 100 * n as u64, 0)

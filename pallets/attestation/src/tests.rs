@@ -62,7 +62,11 @@ fn open(order: u64) {
 	assert_ok!(Attestation::open(order, &SHIPPER, &CARRIER, T0_MS + HOUR));
 }
 
-fn attest(who: AccountId, order: u64, report: Report) -> sp_runtime::DispatchResult {
+fn attest(
+	who: AccountId,
+	order: u64,
+	report: Report,
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
 	Attestation::attest(RuntimeOrigin::signed(who), order, report, H256::repeat_byte(who as u8))
 }
 
@@ -287,6 +291,25 @@ fn quorum_proposes_the_class_with_medians() {
 		// A late report is recorded for judging but proposes nothing more.
 		assert_ok!(attest(m[2], 0, Report::Lost));
 		assert_eq!(proposed().len(), 1);
+	});
+}
+
+#[test]
+fn only_the_report_that_proposes_pays_for_the_proposal() {
+	test(|| {
+		register_all();
+		open(0);
+		let m = members(0);
+		let charged = |r: frame_support::dispatch::DispatchResultWithPostInfo| {
+			r.expect("accepted").actual_weight.expect("always set")
+		};
+		let recorded = <MockWeights as crate::WeightInfo>::attest_recorded();
+		let proposing = <MockWeights as crate::WeightInfo>::attest();
+		assert_eq!(charged(attest(m[0], 0, on_time())), recorded);
+		assert_eq!(charged(attest(m[1], 0, on_time())), proposing);
+		assert_eq!(proposed().len(), 1);
+		// After the proposal, a report is recorded for judging only.
+		assert_eq!(charged(attest(m[2], 0, on_time())), recorded);
 	});
 }
 

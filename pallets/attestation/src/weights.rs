@@ -14,6 +14,10 @@ pub trait WeightInfo {
 	fn withdraw_unbonded(c: u32) -> Weight;
 	/// The report that reaches quorum: aggregation and the hand-over to the disputes side.
 	fn attest() -> Weight;
+	/// A report that does not reach quorum. Measured on a round of `MaxCommitteeMembers` (more
+	/// than any real round): the last report before quorum, of the other class, so that the
+	/// aggregation counts both.
+	fn attest_recorded() -> Weight;
 	/// `n`: deadlines due, each a round without quorum whose members were all silent.
 	fn on_initialize(n: u32) -> Weight;
 	/// Drawing a first committee among `a` registered attesters.

@@ -142,13 +142,14 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_on_no_quorum(order: OrderId) -> DispatchResult {
 		let case = Self::case_of(order)?;
 		ensure!(case.status == CaseStatus::Reattesting, Error::<T>::UnexpectedRound);
-		Self::next_round(order, case)
+		Self::next_round(order, case).map(|_| ())
 	}
 
 	/// A round ended without a final outcome: a fresh committee if one is left and can be
-	/// drawn, arbitration otherwise.
-	fn next_round(order: OrderId, mut case: CaseOf<T>) -> DispatchResult {
-		if case.round < Self::last_committee_round() {
+	/// drawn, arbitration otherwise. Returns whether a committee was drawn or tried.
+	fn next_round(order: OrderId, mut case: CaseOf<T>) -> Result<bool, DispatchError> {
+		let tried = case.round < Self::last_committee_round();
+		if tried {
 			let escalated =
 				frame_support::storage::with_storage_layer(|| T::Committees::escalate(order));
 			match escalated {
@@ -157,7 +158,7 @@ impl<T: Config> Pallet<T> {
 					case.status = CaseStatus::Reattesting;
 					Self::deposit_event(Event::Escalated { order, round: case.round });
 					Cases::<T>::insert(order, case);
-					return Ok(());
+					return Ok(true);
 				}
 				Err(e) => log::info!(
 					target: LOG_TARGET,
@@ -169,7 +170,7 @@ impl<T: Config> Pallet<T> {
 		case.status = CaseStatus::AwaitingRuling { until };
 		Self::deposit_event(Event::AwaitingRuling { order, until });
 		Cases::<T>::insert(order, case);
-		Ok(())
+		Ok(tried)
 	}
 
 	pub(crate) fn do_dispute(
@@ -177,7 +178,7 @@ impl<T: Config> Pallet<T> {
 		order: OrderId,
 		claim: Report,
 		evidence: sp_core::H256,
-	) -> DispatchResult {
+	) -> Result<bool, DispatchError> {
 		let mut case = Cases::<T>::get(order).ok_or(Error::<T>::NoCase)?;
 		let CaseStatus::Window { ends } = case.status else {
 			return Err(Error::<T>::WindowClosed.into());

@@ -136,10 +136,10 @@ impl SlashScheduler<AccountId, Balance> for MockSlasher {
 pub struct MockWeights;
 impl crate::WeightInfo for MockWeights {
 	fn dispute_escalating() -> Weight {
-		Weight::from_parts(1, 0)
+		Weight::from_parts(3, 0)
 	}
 	fn dispute_to_arbitration() -> Weight {
-		Weight::from_parts(1, 0)
+		Weight::from_parts(2, 0)
 	}
 	fn rule() -> Weight {
 		Weight::from_parts(RULE_WEIGHT.with(|w| *w.borrow()), 0)

@@ -3,12 +3,13 @@
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::fungible::{InspectHold, Mutate},
+	weights::Weight,
 };
 use sp_core::H256;
 use sp_runtime::{traits::BadOrigin, Perbill};
 use surety_primitives::protocol::{ProposalHandler, Report, SlashableStake, StakeKind};
 
-use crate::{mock::*, CaseStatus, Cases, Deposits, Error, Event, Timers};
+use crate::{mock::*, CaseStatus, Cases, Deposits, Error, Event, Timers, WeightInfo};
 
 const DEPOSIT: Balance = 1_000; // 1 % of VALUE, above the minimum
 
@@ -20,8 +21,23 @@ fn propose(order: u64, outcome: Report) {
 	assert_ok!(Disputes::on_proposed(order, outcome));
 }
 
-fn dispute(who: AccountId, order: u64, claim: Report) -> sp_runtime::DispatchResult {
+fn dispute(
+	who: AccountId,
+	order: u64,
+	claim: Report,
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
 	Disputes::dispute(RuntimeOrigin::signed(who), order, claim, H256::repeat_byte(7))
+}
+
+/// The weight a successful dispute is charged.
+fn charged(result: frame_support::dispatch::DispatchResultWithPostInfo) -> Weight {
+	let info = result.expect("disputed");
+	let call = crate::Call::<Test>::dispute {
+		order: 0,
+		claim: Report::Lost,
+		evidence: Default::default(),
+	};
+	info.calc_actual_weight(&frame_support::dispatch::GetDispatchInfo::get_dispatch_info(&call))
 }
 
 fn held(who: AccountId) -> Balance {
@@ -119,14 +135,17 @@ fn a_disputer_who_cannot_pay_holds_nothing() {
 fn each_round_escalates_then_arbitration_rules() {
 	test(|| {
 		propose(0, delivered(5));
-		// Round 1 disputed: a fresh committee.
-		assert_ok!(dispute(SHIPPER, 0, Report::Lost));
+		// Round 1 disputed: a fresh committee, charged the declared (heavier) weight.
+		assert_eq!(charged(dispute(SHIPPER, 0, Report::Lost)), MockWeights::dispute_escalating());
 		assert_eq!(ESCALATIONS.with(|e| e.borrow().clone()), vec![0]);
 		assert_eq!(status(0), CaseStatus::Reattesting);
 		assert_eq!(Cases::<Test>::get(0).unwrap().round, 2);
 		// Round 2 proposes, and is disputed: the last committee round, so arbitration.
 		propose(0, Report::Lost);
-		assert_ok!(dispute(CARRIER, 0, delivered(5)));
+		assert_eq!(
+			charged(dispute(CARRIER, 0, delivered(5))),
+			MockWeights::dispute_to_arbitration()
+		);
 		assert_eq!(status(0), CaseStatus::AwaitingRuling { until: 1 + ARBITRATION });
 		assert_eq!(ESCALATIONS.with(|e| e.borrow().len()), 1);
 		assert_noop!(Disputes::rule(RuntimeOrigin::signed(SHIPPER), 0, Report::Lost), BadOrigin);
@@ -254,7 +273,8 @@ fn too_few_attesters_for_escalation_goes_to_arbitration() {
 	test(|| {
 		propose(0, delivered(5));
 		ESCALATION_FAILS.with(|f| *f.borrow_mut() = true);
-		assert_ok!(dispute(SHIPPER, 0, Report::Lost));
+		// The failed draw is paid for: the declared weight.
+		assert_eq!(charged(dispute(SHIPPER, 0, Report::Lost)), MockWeights::dispute_escalating());
 		assert_eq!(status(0), CaseStatus::AwaitingRuling { until: 1 + ARBITRATION });
 		assert_eq!(Cases::<Test>::get(0).unwrap().round, 1);
 	});

@@ -60,8 +60,8 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `18888`
 		//  Estimated: `17871`
-		// Minimum execution time: 222_326_000 picoseconds.
-		Weight::from_parts(263_744_000, 0)
+		// Minimum execution time: 198_733_000 picoseconds.
+		Weight::from_parts(237_786_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -80,8 +80,8 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `18642`
 		//  Estimated: `17871`
-		// Minimum execution time: 220_934_000 picoseconds.
-		Weight::from_parts(295_715_000, 0)
+		// Minimum execution time: 208_250_000 picoseconds.
+		Weight::from_parts(275_326_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -96,8 +96,8 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `17680`
 		//  Estimated: `17871`
-		// Minimum execution time: 110_087_000 picoseconds.
-		Weight::from_parts(127_510_000, 0)
+		// Minimum execution time: 110_788_000 picoseconds.
+		Weight::from_parts(153_949_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -109,15 +109,13 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
-	fn withdraw_unbonded(c: u32, ) -> Weight {
+	fn withdraw_unbonded(_c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `918 + c * (20 ±0)`
 		//  Estimated: `3738`
-		// Minimum execution time: 97_283_000 picoseconds.
-		Weight::from_parts(118_208_205, 0)
+		// Minimum execution time: 93_324_000 picoseconds.
+		Weight::from_parts(141_829_477, 0)
 			.saturating_add(Weight::from_parts(0, 3738))
-			// Standard Error: 177_411
-			.saturating_add(Weight::from_parts(2_777_706, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -137,11 +135,25 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2772`
 		//  Estimated: `4267`
-		// Minimum execution time: 100_980_000 picoseconds.
-		Weight::from_parts(175_961_000, 0)
+		// Minimum execution time: 100_308_000 picoseconds.
+		Weight::from_parts(129_843_000, 0)
 			.saturating_add(Weight::from_parts(0, 4267))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(4))
+	}
+	/// Storage: `Attestation::Committees` (r:1 w:1)
+	/// Proof: `Attestation::Committees` (`max_values`: None, `max_size`: Some(802), added: 3277, mode: `MaxEncodedLen`)
+	/// Storage: `Timestamp::Now` (r:1 w:0)
+	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	fn attest_recorded() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `836`
+		//  Estimated: `4267`
+		// Minimum execution time: 41_789_000 picoseconds.
+		Weight::from_parts(50_174_000, 0)
+			.saturating_add(Weight::from_parts(0, 4267))
+			.saturating_add(T::DbWeight::get().reads(2))
+			.saturating_add(T::DbWeight::get().writes(1))
 	}
 	/// Storage: `Attestation::DeadlineQueue` (r:2 w:2)
 	/// Proof: `Attestation::DeadlineQueue` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
@@ -181,12 +193,12 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	fn on_initialize(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `27477 + n * (1929 ±0)`
-		//  Estimated: `37796 + n * (11708 ±0)`
-		// Minimum execution time: 16_611_000 picoseconds.
-		Weight::from_parts(698_988_522, 0)
+		//  Estimated: `37796 + n * (11708 ±11)`
+		// Minimum execution time: 12_944_000 picoseconds.
+		Weight::from_parts(178_154_973, 0)
 			.saturating_add(Weight::from_parts(0, 37796))
-			// Standard Error: 6_584_724
-			.saturating_add(Weight::from_parts(398_260_853, 0).saturating_mul(n.into()))
+			// Standard Error: 1_910_297
+			.saturating_add(Weight::from_parts(370_656_837, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(23))
 			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(20))
@@ -212,11 +224,11 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1004 + a * (68 ±0)`
 		//  Estimated: `17871`
-		// Minimum execution time: 108_573_000 picoseconds.
-		Weight::from_parts(182_493_648, 0)
+		// Minimum execution time: 109_625_000 picoseconds.
+		Weight::from_parts(146_890_263, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
-			// Standard Error: 21_128
-			.saturating_add(Weight::from_parts(624_984, 0).saturating_mul(a.into()))
+			// Standard Error: 16_595
+			.saturating_add(Weight::from_parts(697_140, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
@@ -239,11 +251,11 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1367 + a * (70 ±0)`
 		//  Estimated: `17871`
-		// Minimum execution time: 129_372_000 picoseconds.
-		Weight::from_parts(184_688_762, 0)
+		// Minimum execution time: 129_824_000 picoseconds.
+		Weight::from_parts(212_263_349, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
-			// Standard Error: 28_460
-			.saturating_add(Weight::from_parts(589_232, 0).saturating_mul(a.into()))
+			// Standard Error: 33_763
+			.saturating_add(Weight::from_parts(317_164, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
@@ -283,12 +295,12 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	fn judge(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `18509 + m * (752 ±0)`
-		//  Estimated: `17871 + m * (2748 ±0)`
-		// Minimum execution time: 271_860_000 picoseconds.
-		Weight::from_parts(308_933_244, 0)
+		//  Estimated: `17871 + m * (2748 ±69)`
+		// Minimum execution time: 270_757_000 picoseconds.
+		Weight::from_parts(204_491_183, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
-			// Standard Error: 1_563_452
-			.saturating_add(Weight::from_parts(80_676_153, 0).saturating_mul(m.into()))
+			// Standard Error: 2_556_901
+			.saturating_add(Weight::from_parts(136_015_694, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
