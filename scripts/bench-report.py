@@ -243,10 +243,33 @@ def report(work, binary, repeat):
     if lifecycle > MAX_LIFECYCLE:
         missed.append(f"lifecycle: {lifecycle:.2f} transfers > {MAX_LIFECYCLE}")
         mark = " **missed**"
+    # Accept and dispute draw a committee and are charged for the attesters registered: at
+    # the bound, the declared weight (the block holds normal / (call + base + extensions)).
+    attesters, bound = figures["attesters"], figures["max_attesters"]
+    at_bound = {e: (figures[e] + base + extensions) / per_transfer for e in ("accept_order", "dispute")}
+    bound_cells = []
+    for extrinsic, label in (("accept_order", "accept"), ("dispute", "dispute")):
+        ratio = 1 / at_bound[extrinsic]
+        cell = f"{label} {ratio:.2f} of a transfer's count ({at_bound[extrinsic]:.2f} transfers)"
+        if ratio < MIN_RATIO:
+            missed.append(f"{label} at {bound} attesters: N / N_transfer = {ratio:.2f} < {MIN_RATIO}")
+            cell += " **missed**"
+        bound_cells.append(cell)
+    lifecycle_bound = lifecycle - cost["accept_order"] + at_bound["accept_order"]
+    mark_bound = ""
+    if lifecycle_bound > MAX_LIFECYCLE:
+        missed.append(f"lifecycle at {bound} attesters: {lifecycle_bound:.2f} transfers > {MAX_LIFECYCLE}")
+        mark_bound = " **missed**"
     lines += [
         "",
         f"A whole order (create + accept + {committee} reports + settlement) costs "
         f"**{lifecycle:.2f} transfers** of block capacity (target <= {MAX_LIFECYCLE:.0f}){mark}.",
+        "",
+        f"The chain above has {attesters} registered attesters. Accept and dispute draw a "
+        "committee and are charged for the attesters the draw goes through; with the most "
+        f"there can be ({bound}, `MaxAttesters`), they are charged their declared weight: "
+        f"{bound_cells[0]}, {bound_cells[1]} (from the weights, not measured), "
+        f"and a whole order {lifecycle_bound:.2f} transfers{mark_bound}.",
         "",
         "Capacity is how many of the call the node put in one block before the block's weight "
         f"ran out (normal class {normal / 1e9:.0f} ms; every extrinsic {base / 1e6:.1f} µs of "

@@ -7,7 +7,7 @@
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_runtime::{
-	traits::ConstU32, BoundedVec, DispatchError, DispatchResult, Perbill, Saturating,
+	traits::ConstU32, BoundedVec, DispatchError, DispatchResult, Perbill, Saturating, Weight,
 };
 
 use crate::Moment;
@@ -227,12 +227,14 @@ pub trait SlashableStake<AccountId, Balance> {
 /// its weights include what these calls cost.
 pub trait AttestationHandler<AccountId, Balance> {
 	/// An order was accepted: draw its committee, which reports by `report_by` (unix ms).
+	/// Returns the weight a caller charged for a draw among the most candidates can refund:
+	/// the draw's cost grows with the candidates there are.
 	fn open(
 		order: OrderId,
 		shipper: &AccountId,
 		carrier: &AccountId,
 		report_by: Moment,
-	) -> DispatchResult;
+	) -> Result<Weight, DispatchError>;
 
 	/// An order ended before any outcome (cancelled by both parties): release its committee.
 	fn close(order: OrderId);
@@ -294,8 +296,9 @@ pub trait CommitteeProvider<AccountId> {
 	fn is_member(order: OrderId, who: &AccountId) -> bool;
 
 	/// Draws the next round's committee for `order`, larger than the first and excluding
-	/// everyone who sat on an earlier round, to report within its response window.
-	fn escalate(order: OrderId) -> DispatchResult;
+	/// everyone who sat on an earlier round, to report within its response window. Returns
+	/// the weight a caller charged for a draw among the most candidates can refund.
+	fn escalate(order: OrderId) -> Result<Weight, DispatchError>;
 
 	/// Whether two reports agree: the same class and numeric fields within the tolerance
 	/// committees are judged by.

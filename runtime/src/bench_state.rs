@@ -272,7 +272,8 @@ fn per_call_orders() -> serde_json::Value {
 }
 
 /// What the runtime's weights say a block holds, for `scripts/bench.sh` to set beside the
-/// blocks the node fills: one `figure <name> <picoseconds>` line per weight, and the committee's size.
+/// blocks the node fills: one `figure <name> <picoseconds>` line per declared weight, the
+/// committee's size, and the attesters registered and their bound.
 #[test]
 #[ignore = "prints the weights scripts/bench.sh compares; run by that script"]
 fn bench_weights() {
@@ -339,4 +340,10 @@ fn bench_weights() {
 	}
 	let committee: u32 = <Runtime as pallet_attestation::Config>::CommitteeSize::get();
 	println!("figure committee_size {committee}");
+	// Accept and dispute are charged for the attesters their draw goes through: the benchmark
+	// chain's (the genesis ones), and at most `MaxAttesters`, what their declared weight is for.
+	let attesters = crate::genesis_config_presets::genesis_attesters().len();
+	println!("figure attesters {attesters}");
+	let max: u32 = <Runtime as pallet_attestation::Config>::MaxAttesters::get();
+	println!("figure max_attesters {max}");
 }

@@ -48,7 +48,22 @@ fn a_late_delivery_is_attested_finalized_settled_and_slashed_to_the_shipper() {
 		let quote = api::quote_bond(1_000 * UNIT, carrier.clone());
 		assert_ok!(Fulfillment::create_order(RuntimeOrigin::signed(shipper.clone()), terms));
 		assert_eq!(api::order(order).unwrap().stage, OrderStage::Open { accept_by: 100 });
-		assert_ok!(Fulfillment::accept_order(RuntimeOrigin::signed(carrier.clone()), order));
+		let charged = Fulfillment::accept_order(RuntimeOrigin::signed(carrier.clone()), order)
+			.expect("accepted")
+			.actual_weight
+			.expect("set");
+		// Weighed for a draw among `MaxAttesters`, charged for the few registered here.
+		{
+			use pallet_attestation::WeightInfo as _;
+			use pallet_fulfillment::WeightInfo as _;
+			type A = <Runtime as pallet_attestation::Config>::WeightInfo;
+			let declared = <Runtime as pallet_fulfillment::Config>::WeightInfo::accept_order();
+			let max: u32 = <Runtime as pallet_attestation::Config>::MaxAttesters::get();
+			let candidates = pallet_attestation::Candidates::<Runtime>::decode_len().unwrap_or(0);
+			assert!((candidates as u32) < max);
+			assert!(charged.ref_time() < declared.ref_time());
+			assert_eq!(charged, declared - (A::open(max) - A::open(candidates as u32)));
+		}
 		// The quote was the bond.
 		let view = api::order(order).unwrap();
 		assert_eq!((view.bond, view.stage), (quote, OrderStage::Attesting { round: 1 }));

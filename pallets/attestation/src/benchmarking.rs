@@ -161,7 +161,7 @@ mod benchmarks {
 		let size = T::MaxCommitteeMembers::get();
 		attesters::<T>(size);
 		let (shipper, carrier) = parties::<T>();
-		let members = Pallet::<T>::draw_round(0, 1, size, &[]).expect("enough attesters");
+		let (members, _) = Pallet::<T>::draw_round(0, 1, size, &[]).expect("enough attesters");
 		let report_by = now_ms::<T>().saturating_add(3_600_000);
 		Pallet::<T>::start_round(0, shipper, carrier, 1, report_by, members, Default::default())
 			.expect("room");
@@ -251,7 +251,7 @@ mod benchmarks {
 		// A full candidate list: judging rewrites each member's entry in it.
 		attesters::<T>(T::MaxAttesters::get());
 		let (shipper, carrier) = parties::<T>();
-		let members = Pallet::<T>::draw_round(0, 1, m, &[]).expect("enough attesters");
+		let (members, _) = Pallet::<T>::draw_round(0, 1, m, &[]).expect("enough attesters");
 		Pallet::<T>::start_round(
 			0,
 			shipper,

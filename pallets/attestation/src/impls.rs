@@ -271,15 +271,16 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Draws a round of `size` for `order`, excluding `excluded`, and allocates each member's
-	/// seat bond.
+	/// seat bond. Returns the members and how many candidates the draw went through.
 	pub(crate) fn draw_round(
 		order: OrderId,
 		round: u8,
 		size: u32,
 		excluded: &[T::AccountId],
-	) -> Result<Vec<MemberOf<T>>, DispatchError> {
+	) -> Result<(Vec<MemberOf<T>>, u32), DispatchError> {
 		let seat = T::SeatBond::get();
 		let mut list = CandidateList::<T>::load();
+		let scanned = list.entries.len() as u32;
 		let candidates: Vec<_> = list
 			.entries
 			.iter()
@@ -298,7 +299,7 @@ impl<T: Config> Pallet<T> {
 			members.push(crate::types::Member { who, weight, round, report: None, verdict: None });
 		}
 		list.store();
-		Ok(members)
+		Ok((members, scanned))
 	}
 
 	/// Queues the deadline check of `order` for the block expected to come after `deadline`,
@@ -323,16 +324,16 @@ impl<T: Config> Pallet<T> {
 		DeadlineQueue::<T>::mutate_exists(at, |queue| queue::remove_entry(queue, &order));
 	}
 
-	/// Draws the first round when an order is accepted.
+	/// Draws the first round when an order is accepted. Returns the candidates drawn from.
 	pub(crate) fn do_open(
 		order: OrderId,
 		shipper: &T::AccountId,
 		carrier: &T::AccountId,
 		report_by: Moment,
-	) -> DispatchResult {
+	) -> Result<u32, DispatchError> {
 		ensure!(!Committees::<T>::contains_key(order), Error::<T>::CommitteeExists);
 		let excluded = [shipper.clone(), carrier.clone()];
-		let members = Self::draw_round(order, 1, T::CommitteeSize::get(), &excluded)?;
+		let (members, scanned) = Self::draw_round(order, 1, T::CommitteeSize::get(), &excluded)?;
 		let deadline = report_by.saturating_add(T::ResponseWindow::get());
 		Self::start_round(
 			order,
@@ -342,7 +343,8 @@ impl<T: Config> Pallet<T> {
 			deadline,
 			members,
 			Default::default(),
-		)
+		)?;
+		Ok(scanned)
 	}
 
 	/// Stores the committee with a new round of `members` and starts its deadline timer.
@@ -376,7 +378,9 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	pub(crate) fn do_escalate(order: OrderId) -> DispatchResult {
+	/// Draws the next round of a proposed or quorum-less committee. Returns the candidates
+	/// drawn from.
+	pub(crate) fn do_escalate(order: OrderId) -> Result<u32, DispatchError> {
 		let committee = Committees::<T>::get(order).ok_or(Error::<T>::NoCommittee)?;
 		ensure!(committee.status != RoundStatus::Collecting, Error::<T>::CannotEscalate);
 		let round = committee.round.checked_add(1).ok_or(Error::<T>::TooManyRounds)?;
@@ -390,7 +394,7 @@ impl<T: Config> Pallet<T> {
 			committee.members.iter().map(|m| m.who.clone()).collect();
 		excluded.push(committee.shipper.clone());
 		excluded.push(committee.carrier.clone());
-		let members = Self::draw_round(order, round, size, &excluded)?;
+		let (members, scanned) = Self::draw_round(order, round, size, &excluded)?;
 		let deadline = Self::now_ms().saturating_add(T::ResponseWindow::get());
 		Self::start_round(
 			order,
@@ -400,7 +404,13 @@ impl<T: Config> Pallet<T> {
 			deadline,
 			members,
 			committee.members,
-		)
+		)?;
+		Ok(scanned)
+	}
+
+	/// What a draw weighed by `weight` at `MaxAttesters` candidates did not use with `scanned`.
+	fn unused_draw_weight(weight: fn(u32) -> Weight, scanned: u32) -> Weight {
+		weight(T::MaxAttesters::get()).saturating_sub(weight(scanned))
 	}
 
 	// ---- Reports and quorum ----
@@ -795,11 +805,12 @@ impl<T: Config> AttestationHandler<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		shipper: &T::AccountId,
 		carrier: &T::AccountId,
 		report_by: Moment,
-	) -> DispatchResult {
+	) -> Result<Weight, DispatchError> {
 		// Callers may run outside a transaction: a failed draw must leave no seat behind.
-		frame_support::storage::with_storage_layer(|| {
+		let scanned = frame_support::storage::with_storage_layer(|| {
 			Self::do_open(order, shipper, carrier, report_by)
-		})
+		})?;
+		Ok(Self::unused_draw_weight(T::WeightInfo::open, scanned))
 	}
 
 	fn close(order: OrderId) {
@@ -824,8 +835,9 @@ impl<T: Config> CommitteeProvider<T::AccountId> for Pallet<T> {
 		Committees::<T>::get(order).is_some_and(|c| c.members.iter().any(|m| m.who == *who))
 	}
 
-	fn escalate(order: OrderId) -> DispatchResult {
-		frame_support::storage::with_storage_layer(|| Self::do_escalate(order))
+	fn escalate(order: OrderId) -> Result<Weight, DispatchError> {
+		let scanned = frame_support::storage::with_storage_layer(|| Self::do_escalate(order))?;
+		Ok(Self::unused_draw_weight(T::WeightInfo::escalate, scanned))
 	}
 
 	fn agrees(report: &Report, outcome: &Report) -> bool {

@@ -3,6 +3,7 @@
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::fungible::{InspectHold, Mutate},
+	weights::Weight,
 };
 use sp_core::H256;
 use sp_runtime::{traits::BadOrigin, Perbill};
@@ -417,6 +418,23 @@ fn a_late_report_is_refused() {
 // ---- Escalation ----
 
 #[test]
+fn a_draw_among_fewer_candidates_than_the_bound_refunds_the_difference() {
+	test(|| {
+		register_all();
+		// `open(a)` of the mock weighs a unit per candidate: 8 of 16 leave 8 unused.
+		assert_eq!(
+			Attestation::open(0, &SHIPPER, &CARRIER, T0_MS + HOUR),
+			Ok(Weight::from_parts(16 - ATTESTERS, 0))
+		);
+		register(SHIPPER, MIN_STAKE);
+		assert_eq!(
+			Attestation::open(1, &SHIPPER, &CARRIER, T0_MS + HOUR),
+			Ok(Weight::from_parts(16 - (ATTESTERS + 1), 0))
+		);
+	});
+}
+
+#[test]
 fn escalation_draws_a_larger_fresh_round() {
 	test(|| {
 		register_all();
@@ -427,7 +445,8 @@ fn escalation_draws_a_larger_fresh_round() {
 		assert_ok!(attest(first[0], 0, on_time()));
 		assert_ok!(attest(first[1], 0, on_time()));
 		assert!(Attestation::is_member(0, &first[0]));
-		assert_ok!(Attestation::escalate(0));
+		// 9 candidates of the 16 the draw is weighed for: 7 units of `escalate(a)` unused.
+		assert_eq!(Attestation::escalate(0), Ok(Weight::from_parts(16 - (ATTESTERS + 1), 0)));
 		let second = round_members(0, 2);
 		assert_eq!(second.len(), ESCALATED as usize);
 		assert!(second.iter().all(|m| !first.contains(m) && *m != SHIPPER));

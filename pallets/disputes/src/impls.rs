@@ -24,6 +24,16 @@ use surety_primitives::{
 
 use crate::{pallet::*, types::*, WeightInfo, LOG_TARGET};
 
+/// Where a round that ended without a final outcome went, for the dispute call's charge.
+pub(crate) enum NextRound {
+	/// A fresh committee; `unused`: what its draw did not use of the weight charged for it.
+	Escalated { unused: Weight },
+	/// No committee could be drawn (too few eligible attesters): arbitration.
+	ArbitrationAfterFailedDraw,
+	/// The last committee round: arbitration, with no draw tried.
+	Arbitration,
+}
+
 impl<T: Config> Pallet<T> {
 	fn reason() -> T::RuntimeHoldReason {
 		HoldReason::DisputeDeposit.into()
@@ -146,19 +156,19 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// A round ended without a final outcome: a fresh committee if one is left and can be
-	/// drawn, arbitration otherwise. Returns whether a committee was drawn or tried.
-	fn next_round(order: OrderId, mut case: CaseOf<T>) -> Result<bool, DispatchError> {
+	/// drawn, arbitration otherwise.
+	fn next_round(order: OrderId, mut case: CaseOf<T>) -> Result<NextRound, DispatchError> {
 		let tried = case.round < Self::last_committee_round();
 		if tried {
 			let escalated =
 				frame_support::storage::with_storage_layer(|| T::Committees::escalate(order));
 			match escalated {
-				Ok(()) => {
+				Ok(unused) => {
 					case.round.saturating_inc();
 					case.status = CaseStatus::Reattesting;
 					Self::deposit_event(Event::Escalated { order, round: case.round });
 					Cases::<T>::insert(order, case);
-					return Ok(true);
+					return Ok(NextRound::Escalated { unused });
 				}
 				Err(e) => log::info!(
 					target: LOG_TARGET,
@@ -170,7 +180,7 @@ impl<T: Config> Pallet<T> {
 		case.status = CaseStatus::AwaitingRuling { until };
 		Self::deposit_event(Event::AwaitingRuling { order, until });
 		Cases::<T>::insert(order, case);
-		Ok(tried)
+		Ok(if tried { NextRound::ArbitrationAfterFailedDraw } else { NextRound::Arbitration })
 	}
 
 	pub(crate) fn do_dispute(
@@ -178,7 +188,7 @@ impl<T: Config> Pallet<T> {
 		order: OrderId,
 		claim: Report,
 		evidence: sp_core::H256,
-	) -> Result<bool, DispatchError> {
+	) -> Result<NextRound, DispatchError> {
 		let mut case = Cases::<T>::get(order).ok_or(Error::<T>::NoCase)?;
 		let CaseStatus::Window { ends } = case.status else {
 			return Err(Error::<T>::WindowClosed.into());

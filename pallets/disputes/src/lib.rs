@@ -49,6 +49,7 @@ pub use pallet::*;
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
 mod impls;
+use impls::NextRound;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -255,8 +256,9 @@ pub mod pallet {
 		/// `AlreadyDisputed`, `InsufficientBalance`. Events: `Disputed`, `Escalated` or
 		/// `AwaitingRuling`.
 		///
-		/// Weighed for the heavier path; a dispute of the last committee round, which goes
-		/// to arbitration without drawing a committee, is charged `dispute_to_arbitration`.
+		/// Weighed for the heavier path, a committee drawn among the most attesters there can
+		/// be; charged for the attesters there are, or `dispute_to_arbitration` for a dispute
+		/// of the last committee round, which goes to arbitration without a draw.
 		#[pallet::call_index(0)]
 		#[pallet::weight(
 			T::WeightInfo::dispute_escalating().max(T::WeightInfo::dispute_to_arbitration())
@@ -268,10 +270,15 @@ pub mod pallet {
 			evidence: sp_core::H256,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let drew = Self::do_dispute(who, order, claim, evidence)?;
-			// A draw that failed before arbitration keeps the declared weight: it is lighter
-			// than one that succeeded and has no benchmark of its own.
-			Ok(if drew { None } else { Some(T::WeightInfo::dispute_to_arbitration()) }.into())
+			let charged = match Self::do_dispute(who, order, claim, evidence)? {
+				NextRound::Escalated { unused } => {
+					Some(T::WeightInfo::dispute_escalating().saturating_sub(unused))
+				}
+				// Lighter than a draw that succeeds, and without a benchmark of its own.
+				NextRound::ArbitrationAfterFailedDraw => None,
+				NextRound::Arbitration => Some(T::WeightInfo::dispute_to_arbitration()),
+			};
+			Ok(charged.into())
 		}
 
 		/// Rules the final outcome of a case awaiting arbitration.

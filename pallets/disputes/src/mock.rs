@@ -9,7 +9,7 @@ use frame_support::{
 	weights::Weight,
 };
 use frame_system::EnsureRoot;
-use sp_runtime::{BuildStorage, DispatchError, DispatchResult, Perbill};
+use sp_runtime::{BuildStorage, DispatchError, Perbill};
 use surety_primitives::protocol::{
 	CommitteeProvider, OrderId, OrderInfo, OutcomeHandler, OutcomePath, Report, SlashRequest,
 	SlashScheduler,
@@ -79,6 +79,9 @@ impl OrderInfo<AccountId, Balance> for MockOrders {
 	}
 }
 
+/// What the mock's committee draw says it did not use of the weight charged for it.
+pub const UNUSED_DRAW_WEIGHT: Weight = Weight::from_parts(1, 0);
+
 /// MEMBER sits on every committee; reports agree when of the same class and, when delivered,
 /// within a second of each other.
 pub struct MockCommittees;
@@ -86,12 +89,12 @@ impl CommitteeProvider<AccountId> for MockCommittees {
 	fn is_member(_: OrderId, who: &AccountId) -> bool {
 		*who == MEMBER
 	}
-	fn escalate(order: OrderId) -> DispatchResult {
+	fn escalate(order: OrderId) -> Result<Weight, DispatchError> {
 		if ESCALATION_FAILS.with(|f| *f.borrow()) {
 			return Err(DispatchError::Other("too few attesters"));
 		}
 		ESCALATIONS.with(|e| e.borrow_mut().push(order));
-		Ok(())
+		Ok(UNUSED_DRAW_WEIGHT)
 	}
 	fn agrees(report: &Report, outcome: &Report) -> bool {
 		match (report, outcome) {

@@ -135,8 +135,11 @@ fn a_disputer_who_cannot_pay_holds_nothing() {
 fn each_round_escalates_then_arbitration_rules() {
 	test(|| {
 		propose(0, delivered(5));
-		// Round 1 disputed: a fresh committee, charged the declared (heavier) weight.
-		assert_eq!(charged(dispute(SHIPPER, 0, Report::Lost)), MockWeights::dispute_escalating());
+		// Round 1 disputed: a fresh committee, charged less what its draw did not use.
+		assert_eq!(
+			charged(dispute(SHIPPER, 0, Report::Lost)),
+			MockWeights::dispute_escalating() - UNUSED_DRAW_WEIGHT
+		);
 		assert_eq!(ESCALATIONS.with(|e| e.borrow().clone()), vec![0]);
 		assert_eq!(status(0), CaseStatus::Reattesting);
 		assert_eq!(Cases::<Test>::get(0).unwrap().round, 2);

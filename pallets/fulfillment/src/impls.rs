@@ -217,7 +217,11 @@ impl<T: Config> Pallet<T> {
 		Ok((id, spilled))
 	}
 
-	pub(crate) fn do_accept_order(carrier: T::AccountId, id: OrderId) -> DispatchResult {
+	/// Returns the weight the committee draw did not use (see `AttestationHandler::open`).
+	pub(crate) fn do_accept_order(
+		carrier: T::AccountId,
+		id: OrderId,
+	) -> Result<Weight, DispatchError> {
 		let mut ledger = Carriers::<T>::get(&carrier).ok_or(Error::<T>::NotCarrier)?;
 		let mut order = Orders::<T>::get(id).ok_or(Error::<T>::OrderNotFound)?;
 		ensure!(order.status == OrderStatus::Open, Error::<T>::NotOpen);
@@ -239,7 +243,7 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::LeverageExceeded
 		);
 
-		T::Attestation::open(
+		let unused = T::Attestation::open(
 			id,
 			&order.shipper,
 			&carrier,
@@ -255,7 +259,7 @@ impl<T: Config> Pallet<T> {
 			OrderStatus::Bonded { carrier: carrier.clone(), bond, cancel_requested_by: None };
 		Orders::<T>::insert(id, order);
 		Self::deposit_event(Event::OrderAccepted { order: id, carrier, bond });
-		Ok(())
+		Ok(unused)
 	}
 
 	pub(crate) fn do_cancel_order(who: T::AccountId, id: OrderId) -> DispatchResult {

@@ -434,10 +434,14 @@ pub mod pallet {
 		/// `OrderNotFound`, `NotOpen`, `NotNamedCarrier`, `CarrierIsShipper`,
 		/// `AcceptWindowClosed`, `InsufficientFreeStake`, `LeverageExceeded`, and any error of
 		/// the attestation side (e.g. too few attesters). Event: `OrderAccepted`.
+		///
+		/// Weighed for a committee drawn among the most attesters there can be; charged for
+		/// the attesters there are.
 		#[pallet::call_index(5)]
-		pub fn accept_order(origin: OriginFor<T>, order: OrderId) -> DispatchResult {
+		pub fn accept_order(origin: OriginFor<T>, order: OrderId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_accept_order(who, order)
+			let unused = Self::do_accept_order(who, order)?;
+			Ok(Some(T::WeightInfo::accept_order().saturating_sub(unused)).into())
 		}
 
 		/// Cancels an order. Open: at once, with a full refund. Bonded: records the shipper's

@@ -81,6 +81,9 @@ pub fn set_now_ms(ms: u64) {
 	NOW_MS.with(|n| *n.borrow_mut() = ms);
 }
 
+/// What the mock's committee draw says it did not use of the weight charged for it.
+pub const UNUSED_DRAW_WEIGHT: Weight = Weight::from_parts(3, 0);
+
 pub struct MockAttestation;
 impl AttestationHandler<AccountId, Balance> for MockAttestation {
 	fn open(
@@ -88,12 +91,12 @@ impl AttestationHandler<AccountId, Balance> for MockAttestation {
 		shipper: &AccountId,
 		carrier: &AccountId,
 		report_by: u64,
-	) -> sp_runtime::DispatchResult {
+	) -> Result<Weight, DispatchError> {
 		if ATTESTATION_FAILS.with(|f| *f.borrow()) {
 			return Err(DispatchError::Other("too few attesters"));
 		}
 		OPENED.with(|o| o.borrow_mut().push((order, *shipper, *carrier, report_by)));
-		Ok(())
+		Ok(UNUSED_DRAW_WEIGHT)
 	}
 	fn close(order: OrderId) {
 		CLOSED.with(|c| c.borrow_mut().push(order));
@@ -140,7 +143,7 @@ impl crate::WeightInfo for MockWeights {
 		Weight::from_parts(1 + s as u64, 0)
 	}
 	fn accept_order() -> Weight {
-		Weight::from_parts(1, 0)
+		Weight::from_parts(10, 0)
 	}
 	fn cancel_order() -> Weight {
 		Weight::from_parts(1, 0)

@@ -343,7 +343,14 @@ fn accept_allocates_the_quoted_bond_and_opens_attestation() {
 		let id = create(ALICE, t.clone());
 		// Neutral score: the base ratio, 50 %.
 		assert_eq!(Fulfillment::quote_bond(VALUE, &BOB), 5_000);
-		assert_ok!(Fulfillment::accept_order(RuntimeOrigin::signed(BOB), id));
+		let charged = Fulfillment::accept_order(RuntimeOrigin::signed(BOB), id)
+			.expect("accepted")
+			.actual_weight;
+		// The draw's unused weight is refunded.
+		assert_eq!(
+			charged,
+			Some(<MockWeights as crate::WeightInfo>::accept_order() - UNUSED_DRAW_WEIGHT)
+		);
 		assert_eq!(
 			Orders::<Test>::get(id).unwrap().status,
 			OrderStatus::Bonded { carrier: BOB, bond: 5_000, cancel_requested_by: None }
