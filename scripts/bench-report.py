@@ -21,7 +21,10 @@ finality lag between the `bench:throughput` markers. It has no target.
 docs/performance.md between the `bench:capacity` markers, and exits 1 when a target is missed:
 every protocol call fits at least half as many times in a block as a transfer
 (N_call / N_transfer >= 0.5), and an order's whole lifecycle (create, accept, one report per
-committee member, settlement) costs at most 6 transfers. It also reads the hook benchmarks
+committee member, settlement) costs at most 6 transfers. Accept and dispute are charged for the
+attesters their committee draw goes through: the measured blocks show the benchmark chain's
+few, so their ratios and the lifecycle are also checked at `MaxAttesters`, from the declared
+weights. It also reads the hook benchmarks
 (`benchmark pallet` at each hook's per-block bound, beside 100 and 100,000 other orders and
 pending slashes) into the scaling table: every call and every hook at most 1.1 times as long
 beside 100,000.
