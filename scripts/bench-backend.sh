@@ -37,15 +37,9 @@ for round in $(seq "$ROUNDS"); do
 				--genesis-builder spec-genesis --pallet "${benchmark%%:*}" \
 				--extrinsic "${benchmark#*:}" --steps 2 --repeat 30 --wasm-execution compiled \
 				--json-file "$json" > "$WORK/backend.log" 2>&1 || { tail -20 "$WORK/backend.log"; exit 1; }
-			python3 - "$json" "$round" "$background" "$benchmark" <<'PY'
-import json, sys
-path, round_, background, name = sys.argv[1:]
-results = json.load(open(path))[0]["time_results"]
-top = lambda r: r["components"][0][1] if r["components"] else 0
-highest = max(top(r) for r in results)
-fastest = min(r["extrinsic_time"] for r in results if top(r) == highest)
-print(f"backend round {round_} beside {background}: {name} {fastest / 1000:.1f} µs")
-PY
+			python3 scripts/bench-report.py fastest "$json" \
+				| awk -v r="$round" -v bg="$background" -v name="$benchmark" \
+					'{ printf "backend round %s beside %s: %s %.1f µs\n", r, bg, name, $3 / 1000 }'
 		done
 	done
 done

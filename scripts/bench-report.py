@@ -5,6 +5,7 @@
     bench-report.py rpc <work dir>
     bench-report.py throughput <work dir>
     bench-report.py report <work dir> <node binary> <repeat>
+    bench-report.py fastest <benchmark pallet json>   # for scripts/bench-backend.sh
 
 `spec` puts the state runtime/src/bench_state.rs wrote into the development chain's raw spec
 (keeping that spec's runtime code) and its plan into the spec's properties.
@@ -173,16 +174,28 @@ def measured(work, pallet, extrinsic, background=SMALL):
     return per_block, fastest
 
 
+def fastest_at_top(results):
+    """The top of a benchmark's component range (0 without a component) and its fastest run
+    there, in nanoseconds, from the `time_results` of `benchmark pallet --json-file`."""
+    component = lambda r: r["components"][0][1] if r["components"] else 0
+    top = max(component(r) for r in results)
+    return top, min(r["extrinsic_time"] for r in results if component(r) == top)
+
+
+def fastest(path):
+    """Prints `<pallet> <benchmark> <fastest ns at the top of its range>` for each benchmark in
+    a `benchmark pallet --json-file`."""
+    for batch in json.load(open(path)):
+        _, time = fastest_at_top(batch["time_results"])
+        print(batch["pallet"], batch["benchmark"], time)
+
+
 def hook_times(work, background):
     """Each hook's fastest run at the top of its component range (its per-block bound), in
     nanoseconds, and that bound, from `benchmark pallet --json-file`."""
     times = {}
     for batch in json.load(open(f"{work}/{background}.hooks.json")):
-        pallet, benchmark = batch["pallet"], batch["benchmark"]
-        results = batch["time_results"]
-        top = max(r["components"][0][1] for r in results)
-        fastest = min(r["extrinsic_time"] for r in results if r["components"][0][1] == top)
-        times[(pallet, benchmark)] = (top, fastest)
+        times[(batch["pallet"], batch["benchmark"])] = fastest_at_top(batch["time_results"])
     return times
 
 
@@ -321,5 +334,7 @@ if __name__ == "__main__":
         rpc(sys.argv[2])
     elif sys.argv[1] == "report":
         report(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif sys.argv[1] == "fastest":
+        fastest(sys.argv[2])
     else:
         sys.exit(__doc__)
