@@ -25,10 +25,9 @@ every protocol call fits at least half as many times in a block as a transfer
 committee member, settlement) costs at most 6 transfers. Accept and dispute are charged for the
 attesters their committee draw goes through: the measured blocks show the benchmark chain's
 few, so their ratios and the lifecycle are also checked at `MaxAttesters`, from the declared
-weights. It also reads the hook benchmarks
-(`benchmark pallet` at each hook's per-block bound, beside 100 and 100,000 other orders and
-pending slashes) into the scaling table: every call and every hook at most 1.1 times as long
-beside 100,000.
+weights. It also reads the hooks at their per-block bounds on the node's database, beside 100
+and 100,000 other orders and pending slashes (scripts/bench-hooks.sh's lines in hooks.txt), into
+the scaling table: every call and every hook at most 1.1 times as long beside 100,000.
 """
 import datetime
 import json
@@ -190,13 +189,28 @@ def fastest(path):
         print(batch["pallet"], batch["benchmark"], time)
 
 
-def hook_times(work, background):
-    """Each hook's fastest run at the top of its component range (its per-block bound), in
-    nanoseconds, and that bound, from `benchmark pallet --json-file`."""
-    times = {}
-    for batch in json.load(open(f"{work}/{background}.hooks.json")):
-        times[(batch["pallet"], batch["benchmark"])] = fastest_at_top(batch["time_results"])
-    return times
+def hook_times(work):
+    """Each hook at its bound on the node's database, from scripts/bench-hooks.sh's lines:
+    the backgrounds measured, and {hook: (items, block, charged ns, {background: ns})}.
+    A block's time is its fastest execution in any round; a hook's, its block's less the block
+    before it (which carries no load: bench_state.rs checks it), and so is the weight charged
+    for it."""
+    due, runs = [], {}
+    for line in open(f"{work}/hooks.txt"):
+        fields = line.split()
+        if fields[0] == "hooks-due":
+            due.append((fields[1], int(fields[2]), int(fields[3])))
+        elif fields[0] == "hooks-node":
+            background, _, block, took, _, consumed = map(int, fields[1:])
+            key = (background, block)
+            runs[key] = (min(took, runs.get(key, (took,))[0]), consumed)
+    backgrounds = sorted({background for background, _ in runs})
+    hooks = {}
+    for hook, block, items in due:
+        times = {b: runs[(b, block)][0] - runs[(b, block - 1)][0] for b in backgrounds}
+        charged = runs[(SMALL, block)][1] - runs[(SMALL, block - 1)][1]
+        hooks[hook] = (items, block, charged, times)
+    return backgrounds, hooks
 
 
 def scaling_head(intro, columns):
@@ -205,15 +219,25 @@ def scaling_head(intro, columns):
     return ["", intro, "", "| " + " | ".join(columns) + " |", "|---" + "|---:" * (len(columns) - 1) + "|"]
 
 
-def scaling_row(cells, t_small, t_large, missed, capacity_changed=False):
-    """A scaling table's row: `cells`, then the times beside SMALL and LARGE and their ratio,
-    marked (and added to `missed`) above the target."""
+def micros(ns):
+    return f"{ns / 1000:.1f} µs"
+
+
+def scaling_ratio(name, t_small, t_large, missed, capacity_changed=False):
+    """The ratio of the times beside LARGE and SMALL, marked (and `name` added to `missed`)
+    above the target."""
     ratio = t_large / t_small
     mark = ""
     if ratio > MAX_SCALING or capacity_changed:
-        missed.append(f"{cells.split(' | ')[0]}: {ratio:.2f} times as long beside {LARGE:,}")
+        missed.append(f"{name}: {ratio:.2f} times as long beside {LARGE:,}")
         mark = " **missed**"
-    return f"| {cells} | {t_small / 1000:.1f} µs | {t_large / 1000:.1f} µs | {ratio:.2f}{mark} |"
+    return f"{ratio:.2f}{mark}"
+
+
+def scaling_row(cells, t_small, t_large, missed, capacity_changed=False):
+    """A scaling table's row: `cells`, then the times beside SMALL and LARGE and their ratio."""
+    ratio = scaling_ratio(cells.split(" | ")[0], t_small, t_large, missed, capacity_changed)
+    return f"| {cells} | {micros(t_small)} | {micros(t_large)} | {ratio} |"
 
 
 def report(work, binary, repeat):
@@ -308,16 +332,29 @@ def report(work, binary, repeat):
         lines.append(
             scaling_row(f"{label} | {n_small} | {n_large}", t_small, t_large, missed, n_large != n_small)
         )
-    small, large = hook_times(work, SMALL), hook_times(work, LARGE)
-    lines += scaling_head(
-        "The per-block hooks at their bounds, beside the same background (`benchmark pallet`, "
-        f"fastest of {repeat} runs at the top of each hook's range, storage in memory):",
-        ["hook", "at its bound"],
-    )
+    backgrounds, hooks = hook_times(work)
+    between = [b for b in backgrounds if b not in (SMALL, LARGE)]
+    header = ["hook", "at its bound"] + [f"time, {b:,}" for b in backgrounds] + ["ratio", "weight charged"]
+    lines += [
+        "",
+        "The per-block hooks at their bounds on the node's database (`scripts/bench-hooks.sh`): "
+        "a chain whose genesis puts each hook's full load in a block of its own, authored by a "
+        "node and executed again by its `block-times` without a trie cache, as `benchmark "
+        "extrinsic` runs the calls above. A hook's time is its block's less the block before it "
+        "(no load), each block's fastest execution. The ratio is "
+        f"{LARGE:,} against {SMALL}"
+        + (f"; {', '.join(f'{b:,}' for b in between)} shows how the time grows between them" if between else "")
+        + ":",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|---|---" + "|---:" * (len(header) - 2) + "|",
+    ]
     for pallet, benchmark, unit in HOOKS:
-        bound, t_small = small[(pallet, benchmark)]
-        _, t_large = large[(pallet, benchmark)]
-        lines.append(scaling_row(f"`{pallet}::{benchmark}` | {bound} {unit}", t_small, t_large, missed))
+        hook = f"{pallet}::{benchmark}"
+        items, block, charged, times = hooks[hook]
+        ratio = scaling_ratio(f"`{hook}`", times[SMALL], times[LARGE], missed)
+        cells = [micros(times[b]) for b in backgrounds] + [ratio, micros(charged)]
+        lines.append(f"| `{hook}` | {items} {unit} (block {block}) | " + " | ".join(cells) + " |")
     write_section(START, END, "\n".join(lines))
     if missed:
         print("\ntargets missed:\n  " + "\n  ".join(missed))

@@ -12,10 +12,10 @@
 # whose genesis is the state runtime/src/bench_state.rs prepares (the plan of which order each
 # extrinsic acts on travels in the chain spec's properties). Remarks, transfers and new orders
 # run on that same chain. Scaling (item 2): all of it twice, beside 100 and beside 100,000 other
-# open orders and as many pending slashes; and the pallets' per-block hooks at their bounds
-# (`benchmark pallet`, on a chain holding only that background). Sustained throughput (item 3), with SURETY_BENCH_THROUGHPUT=1: the 4-validator
-# network of zombienet/local.toml on the optimised node, a load of transfers then one of new
-# orders (zombienet/tests/throughput.rs).
+# open orders and as many pending slashes; and the pallets' per-block hooks at their bounds on the
+# node's database (scripts/bench-hooks.sh, beside 100, 10,000 and 100,000). Sustained throughput
+# (item 3), with SURETY_BENCH_THROUGHPUT=1: the 4-validator network of zombienet/local.toml on the
+# optimised node, a load of transfers then one of new orders (zombienet/tests/throughput.rs).
 # RPC (item 4): scripts/rpc-bench.sh. State growth (item 5) comes from a runtime test.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -35,8 +35,8 @@ cargo test --locked -p surety-runtime --lib bench_state::bench_weights -- --igno
 
 CALLS=(system:remark balances:transfer_keep_alive fulfillment:create_order
 	fulfillment:accept_order attestation:attest disputes:dispute)
-# Scaling (item 2): every call and every hook again beside 100,000 other open orders and pending
-# slashes instead of 100.
+# Scaling (item 2): every call again beside 100,000 other open orders and pending slashes instead
+# of 100.
 for background in 100 100000; do
 	prepare_bench_chain "$WORK" "$background"
 	for call in "${CALLS[@]}"; do
@@ -49,19 +49,10 @@ for background in 100 100000; do
 			--pallet "$pallet" --extrinsic "$extrinsic" --warmup "$WARMUP" --repeat "$REPEAT" \
 			> "$out" 2>&1 || { tail -20 "$out"; exit 1; }
 	done
-	# The hooks' benchmarks queue their own work from block 0: on the background alone, no
-	# prepared order's timer falls in their blocks. Its own directory: the RPC step below runs
-	# on the last capacity chain ($WORK/bench.json, with its plan).
-	hooks="$WORK/hooks-$background"
-	mkdir -p "$hooks"
-	prepare_bench_chain "$hooks" "$background" 1
-	out="$WORK/$background.hooks.log"
-	log "the per-block hooks at their bounds beside $background orders and pending slashes"
-	"$BIN" benchmark pallet --chain "$hooks/bench.json" --genesis-builder spec-genesis \
-		--pallet pallet_fulfillment,pallet_attestation,pallet_disputes,pallet_slashing \
-		--extrinsic on_initialize,on_initialize_faulted --steps 2 --repeat "$REPEAT" \
-		--json-file "$WORK/$background.hooks.json" > "$out" 2>&1 || { tail -20 "$out"; exit 1; }
 done
+
+log "the per-block hooks at their bounds on the node's database (scripts/bench-hooks.sh)"
+BENCH_NODE_BIN="$BIN" bash scripts/bench-hooks.sh "$WORK" > "$WORK/hooks.txt"
 
 log "state growth per order (runtime/src/state_growth_tests.rs)"
 cargo test --locked -p surety-runtime --lib state_growth -- --nocapture \

@@ -25,12 +25,13 @@ build_bench_node() {
 # Writes the benchmark chain as a raw chain spec, $1/bench.json: the dev chain's runtime with a
 # genesis state prepared on it by runtime/src/bench_state.rs (orders in every state a benchmarked
 # call needs, and the plan of which order each extrinsic acts on) beside $2 other open orders
-# and as many pending slashes; with $3 = 1, that background alone (for the hook benchmarks).
+# and as many pending slashes; with $3 = 1, that background alone (for the hook benchmarks), with
+# $3 = due, the background and each hook's full load due in a block of its own (bench-hooks.sh).
 # Needs BENCH_NODE_BIN (build_bench_node).
 prepare_bench_chain() {
 	local work="$1" background="$2" hooks="${3:-0}"
 	"$BENCH_NODE_BIN" export-chain-spec --chain dev --raw > "$work/dev.json" 2> "$work/export.log"
-	log "preparing the benchmark chain's state, $background other open orders and pending slashes, hooks only: $hooks (runtime/src/bench_state.rs)"
+	log "preparing the benchmark chain's state, $background other open orders and pending slashes, hooks: $hooks (runtime/src/bench_state.rs)"
 	SURETY_BENCH_STATE="$work/state.json" SURETY_BENCH_BACKGROUND="$background" SURETY_BENCH_HOOKS="$hooks" \
 		cargo test --locked -p surety-runtime --lib bench_state::bench_state -- --ignored --exact \
 		--nocapture

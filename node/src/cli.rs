@@ -33,6 +33,10 @@ pub enum Subcommand {
 	#[command(subcommand)]
 	Benchmark(frame_benchmarking_cli::BenchmarkCmd),
 
+	/// Execute imported blocks again and print each one's fastest and median time
+	/// (scripts/bench-hooks.sh).
+	BlockTimes(crate::block_times::BlockTimesCmd),
+
 	/// Database metadata.
 	ChainInfo(sc_cli::ChainInfoCmd),
 }

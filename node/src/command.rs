@@ -174,6 +174,13 @@ pub fn run() -> sc_cli::Result<()> {
 				}
 			})
 		}
+		Some(Subcommand::BlockTimes(cmd)) => {
+			let runner = cli.create_runner(cmd)?;
+			runner.sync_run(|config| {
+				let PartialComponents { client, .. } = service::new_partial(&config)?;
+				cmd.run(client)
+			})
+		}
 		Some(Subcommand::ChainInfo(cmd)) => {
 			let runner = cli.create_runner(cmd)?;
 			runner.sync_run(|config| cmd.run::<Block>(&config))

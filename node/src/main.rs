@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 mod benchmarking;
+mod block_times;
 mod chain_spec;
 mod cli;
 mod command;

@@ -15,6 +15,11 @@
 //! hook benchmarks (`benchmark pallet`) on it, whose set-ups queue their own work from block 0,
 //! where no prepared order's timer may fall.
 //!
+//! With `SURETY_BENCH_HOOKS=due` the background is joined by each protocol hook's full load,
+//! falling due in a block of its own (`hooks_due`): a node authors those blocks from this
+//! genesis and `benchmark block` executes them again on the node's own database, so the hooks
+//! are measured where the calls are.
+//!
 //! Run by the script, not by the test command:
 //! `SURETY_BENCH_STATE=<file> cargo test -p surety-runtime bench_state -- --ignored`.
 
@@ -145,8 +150,10 @@ fn next_block() {
 	pallet_timestamp::Now::<Runtime>::mutate(|now| *now += MILLISECS_PER_BLOCK);
 }
 
+/// Every byte: `HexDisplay`'s `Display` elides the middle of values over 1,026 bytes (the
+/// candidate list of 256 attesters is 16 KB).
 fn hex(bytes: &[u8]) -> String {
-	format!("0x{}", HexDisplay::from(&bytes))
+	format!("0x{:?}", HexDisplay::from(&bytes))
 }
 
 #[test]
@@ -155,13 +162,17 @@ fn bench_state() {
 	let path = std::env::var("SURETY_BENCH_STATE").expect("SURETY_BENCH_STATE names the output");
 	let count: u32 =
 		std::env::var("SURETY_BENCH_BACKGROUND").ok().and_then(|n| n.parse().ok()).unwrap_or(100);
-	let hooks_only = std::env::var("SURETY_BENCH_HOOKS").is_ok_and(|v| v == "1");
+	let hooks = std::env::var("SURETY_BENCH_HOOKS").unwrap_or_default();
 	genesis(DEV_RUNTIME_PRESET).execute_with(|| {
 		System::set_block_number(1);
 		pallet_timestamp::Now::<Runtime>::put(T0);
 		// The size of the state everything measured runs beside (scaling, issue 8 item 2).
 		background(count);
-		let plan = if hooks_only { serde_json::json!({}) } else { per_call_orders() };
+		let (plan, due) = match hooks.as_str() {
+			"1" => (serde_json::json!({}), serde_json::json!([])),
+			"due" => (serde_json::json!({}), hooks_due()),
+			_ => (per_call_orders(), serde_json::json!([])),
+		};
 		as_genesis();
 
 		let top: serde_json::Map<String, serde_json::Value> = all_storage()
@@ -169,7 +180,7 @@ fn bench_state() {
 			.map(|(key, value)| (hex(&key), serde_json::Value::String(hex(&value))))
 			.collect();
 		let keys = top.len();
-		let out = serde_json::json!({ "top": top, "plan": plan });
+		let out = serde_json::json!({ "top": top, "plan": plan, "due": due });
 		std::fs::write(&path, serde_json::to_vec(&out).expect("serialises")).expect("writes");
 		println!(
 			"bench state: {keys} keys, {count} other open orders and pending slashes, {} to \
@@ -187,6 +198,163 @@ fn as_genesis() {
 	pallet_timestamp::Now::<Runtime>::kill();
 	System::set_block_number(0);
 	System::reset_events();
+}
+
+/// Blocks of the chain `hooks_due` prepares, each carrying one hook's full load.
+const EXPIRY_BLOCK: u32 = 4;
+const CLEAN_SETTLEMENT_BLOCK: u32 = 14;
+const FAULTED_SETTLEMENT_BLOCK: u32 = 16;
+/// The faulted settlements' slashes (the carrier's and the dissenting member's), deferred.
+const SLASH_BLOCK: u32 = 26;
+const DEADLINE_BLOCK: u32 = 31;
+
+/// Sets the block number and the clock as a chain of 3-second blocks from `T0` has them.
+fn at_block(n: u32) {
+	System::set_block_number(n);
+	pallet_timestamp::Now::<Runtime>::put(T0 + u64::from(n) * MILLISECS_PER_BLOCK);
+}
+
+/// Each protocol hook's full load due in a block of its own, beside the background: 64 orders
+/// expiring unaccepted (block 4); 16 orders settled clean, every member agreeing on an on-time
+/// delivery (14); 16 settled faulted, late and damaged with one member dissenting (16); their
+/// 32 slashes applied (26); 32 first rounds at their deadline with no report, whose silent
+/// members are judged and whose next rounds are drawn among 256 attesters (31). Every other
+/// block up to the last carries none, so the block before each is its baseline. Checked by
+/// running the hooks over those blocks; returns `[hook, block, items]` per loaded block.
+fn hooks_due() -> serde_json::Value {
+	use crate::genesis_config_presets::ATTESTER_STAKE;
+	let shipper = Sr25519Keyring::Alice.to_account_id();
+	let carrier = Sr25519Keyring::Charlie.to_account_id();
+	for who in [&shipper, &carrier] {
+		Balances::set_balance(who, PLENTY);
+	}
+	assert_ok!(Fulfillment::bond_extra(RuntimeOrigin::signed(carrier.clone()), PLENTY / 2));
+	// Every draw goes through `MaxAttesters` candidates, as the hooks' weights assume.
+	let max_attesters: u32 = <Runtime as pallet_attestation::Config>::MaxAttesters::get();
+	let registered =
+		pallet_attestation::Candidates::<Runtime>::decode_len().unwrap_or_default() as u32;
+	for i in registered..max_attesters {
+		let mut raw = [0xaa; 32];
+		raw[..4].copy_from_slice(&i.to_le_bytes());
+		let attester = AccountId::from(raw);
+		Balances::set_balance(&attester, 2 * ATTESTER_STAKE);
+		assert_ok!(Attestation::register_attester(RuntimeOrigin::signed(attester), ATTESTER_STAKE));
+	}
+
+	let expiries: u32 = <Runtime as pallet_fulfillment::Config>::MaxExpiriesPerBlock::get();
+	let timers: u32 = <Runtime as pallet_disputes::Config>::MaxTimersPerBlock::get();
+	let deadlines: u32 = <Runtime as pallet_attestation::Config>::MaxDeadlinesPerBlock::get();
+	let slashes: u32 = <Runtime as pallet_slashing::Config>::MaxSlashesPerBlock::get();
+	let order = |accept_by: u32, deliver_by: u64| {
+		let id = pallet_fulfillment::NextOrderId::<Runtime>::get();
+		let terms = OrderTerms { accept_by, deliver_by, ..terms(0) };
+		assert_ok!(Fulfillment::create_order(RuntimeOrigin::signed(shipper.clone()), terms));
+		id
+	};
+	let bonded = |count: u32, deliver_by: u64| -> Vec<u64> {
+		let ids: Vec<u64> = (0..count).map(|_| order(1_000, deliver_by)).collect();
+		accept(&carrier, &ids);
+		ids
+	};
+
+	at_block(0);
+	for _ in 0..expiries {
+		order(EXPIRY_BLOCK - 1, T0 + HOUR_MS);
+	}
+
+	let window: u32 = <Runtime as pallet_disputes::Config>::DisputeWindow::get();
+	at_block(CLEAN_SETTLEMENT_BLOCK - window);
+	for id in bonded(timers, T0 + HOUR_MS) {
+		attest_all(id, delivered(T0 + HOUR_MS));
+	}
+
+	at_block(FAULTED_SETTLEMENT_BLOCK - window);
+	let late_and_damaged = Report::Delivered {
+		at: T0 + 3 * HOUR_MS,
+		max_excursion_centi_c_minutes: 1_000,
+		damage: sp_runtime::Perbill::from_percent(5),
+	};
+	for id in bonded(timers, T0 + HOUR_MS) {
+		let committee = pallet_attestation::Committees::<Runtime>::get(id).expect("drawn");
+		// Two agreeing reports propose; the third, reported after, is judged wrong.
+		for (i, member) in committee.members.into_iter().enumerate() {
+			let report = if i < 2 { late_and_damaged } else { Report::Lost };
+			assert_ok!(Attestation::attest(
+				RuntimeOrigin::signed(member.who),
+				id,
+				report,
+				Default::default()
+			));
+		}
+		assert!(pallet_disputes::Cases::<Runtime>::contains_key(id), "order {id} proposed");
+	}
+
+	// A first round's deadline is its `report_by` plus the response window, checked two
+	// blocks after the last block expected before it.
+	let prepared_at = 8;
+	at_block(prepared_at);
+	let response: u64 = <Runtime as pallet_attestation::Config>::ResponseWindow::get();
+	let wait_blocks = u64::from(DEADLINE_BLOCK - prepared_at - 2);
+	let deliver_by =
+		T0 + u64::from(prepared_at) * MILLISECS_PER_BLOCK + wait_blocks * MILLISECS_PER_BLOCK
+			- response;
+	bonded(deadlines, deliver_by);
+
+	let expected = [
+		("pallet_fulfillment::on_initialize", EXPIRY_BLOCK, expiries),
+		("pallet_disputes::on_initialize", CLEAN_SETTLEMENT_BLOCK, timers),
+		("pallet_disputes::on_initialize_faulted", FAULTED_SETTLEMENT_BLOCK, timers),
+		("pallet_slashing::on_initialize", SLASH_BLOCK, slashes),
+		("pallet_attestation::on_initialize", DEADLINE_BLOCK, deadlines),
+	];
+	check_hooks_due(&expected);
+	serde_json::json!(expected
+		.iter()
+		.map(|(hook, block, items)| serde_json::json!([hook, block, items]))
+		.collect::<Vec<_>>())
+}
+
+/// Runs the protocol hooks over blocks 1 to the last of `expected` (and rolls them back), each
+/// block's clock far past every prepared deadline as a live chain's is, and checks that each
+/// block queues exactly the load `expected` gives it, every other block none, and that the
+/// hook handles each item: an order expired, settled or left without quorum, a slash applied.
+fn check_hooks_due(expected: &[(&str, u32, u32)]) {
+	use crate::RuntimeEvent;
+	use frame_support::traits::Hooks;
+	let handled = |event: &RuntimeEvent| match event {
+		RuntimeEvent::Fulfillment(pallet_fulfillment::Event::OrderExpired { .. })
+		| RuntimeEvent::Fulfillment(pallet_fulfillment::Event::OrderSettled { .. })
+		| RuntimeEvent::Attestation(pallet_attestation::Event::NoQuorum { .. })
+		| RuntimeEvent::Slashing(pallet_slashing::Event::SlashApplied { .. }) => 1,
+		_ => 0,
+	};
+	let last = expected.iter().map(|(_, block, _)| *block).max().unwrap_or_default();
+	as_genesis();
+	let _ = with_transaction(|| {
+		for n in 1..=last {
+			System::set_block_number(n);
+			pallet_timestamp::Now::<Runtime>::put(T0 + 10 * HOUR_MS);
+			let queued = [
+				pallet_fulfillment::ExpiryQueue::<Runtime>::get(n).len(),
+				pallet_disputes::Timers::<Runtime>::get(n).len(),
+				pallet_slashing::ApplyQueue::<Runtime>::get(n).len(),
+				pallet_attestation::DeadlineQueue::<Runtime>::get(n).len(),
+			]
+			.iter()
+			.sum::<usize>() as u32;
+			let want =
+				expected.iter().find(|(_, block, _)| *block == n).map_or(0, |(_, _, items)| *items);
+			assert_eq!(queued, want, "block {n} queues {queued} items, {want} expected");
+			System::reset_events();
+			Fulfillment::on_initialize(n);
+			Attestation::on_initialize(n);
+			Disputes::on_initialize(n);
+			Slashing::on_initialize(n);
+			let done: u32 = System::events().iter().map(|record| handled(&record.event)).sum();
+			assert_eq!(done, want, "block {n} handled {done} items, {want} expected");
+		}
+		TransactionOutcome::Rollback(Ok::<(), sp_runtime::DispatchError>(()))
+	});
 }
 
 fn plan_len(plan: &serde_json::Value, call: &str) -> usize {
