@@ -3,10 +3,11 @@
 # "Why benchmark pallet is slower beside a large state"). Two measurements, side by side:
 #
 # 1. The same benchmarks beside 100 and beside 100,000 other open orders and pending slashes
-#    (the hooks-only chains scripts/bench.sh prepared, or prepared here): two that touch no
-#    storage (`frame_system.remark`, `frame_benchmarking.hashing`) and two that touch small
-#    maps (`fulfillment.unbond`, `balances.transfer_keep_alive`). `--steps 2 --repeat 30`,
-#    the fastest run at the top of each range, ROUNDS times, alternating the chains.
+#    (chains of that background alone, `SURETY_BENCH_HOOKS=1`, prepared here unless a run left
+#    them): two that touch no storage (`frame_system.remark`, `frame_benchmarking.hashing`) and
+#    two that touch small maps (`fulfillment.unbond`, `balances.transfer_keep_alive`).
+#    `--steps 2 --repeat 30`, the fastest run at the top of each range, ROUNDS times,
+#    alternating the chains.
 # 2. One lookup in the in-memory database that command reads trie nodes from (kvdb-memorydb),
 #    at 1,000 to 450,000 keys (scripts/memdb-probe).
 #

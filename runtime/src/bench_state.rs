@@ -11,14 +11,14 @@
 //! many pending slashes of another carrier, which nothing measured touches: the script measures
 //! each call with 100 and with 100,000 of each (scaling, issue 8 item 2).
 //!
-//! With `SURETY_BENCH_HOOKS=1` the state is the background alone: the script runs the pallets'
-//! hook benchmarks (`benchmark pallet`) on it, whose set-ups queue their own work from block 0,
-//! where no prepared order's timer may fall.
+//! With `SURETY_BENCH_HOOKS=1` the state is the background alone: `scripts/bench-backend.sh`
+//! runs `benchmark pallet` on it, whose benchmarks set up their own work from block 0, where no
+//! prepared order's timer may fall.
 //!
 //! With `SURETY_BENCH_HOOKS=due` the background is joined by each protocol hook's full load,
 //! falling due in a block of its own (`hooks_due`): a node authors those blocks from this
-//! genesis and `benchmark block` executes them again on the node's own database, so the hooks
-//! are measured where the calls are.
+//! genesis and its `block-times` executes them again on the node's own database, so the hooks
+//! are measured where the calls are (`scripts/bench-hooks.sh`).
 //!
 //! Run by the script, not by the test command:
 //! `SURETY_BENCH_STATE=<file> cargo test -p surety-runtime bench_state -- --ignored`.
