@@ -32,6 +32,8 @@ if [ -z "${BENCH_NODE_BIN:-}" ]; then
 	build_bench_node >&2
 fi
 BIN="$BENCH_NODE_BIN"
+# The last loaded block of the chain in $1 (its plan, due.txt).
+last_block() { awk '{ if ($3 > m) m = $3 } END { print m }' "$1/due.txt"; }
 
 for background in $BACKGROUNDS; do
 	dir="$WORK/due-$background"
@@ -45,7 +47,7 @@ for background in $BACKGROUNDS; do
 import json, sys
 for hook, block, items in json.load(open(sys.argv[1]))["due"]:
     print(f"hooks-due {hook} {block} {items}")' "$dir/state.json" > "$dir/due.txt"
-	last="$(awk '{ if ($3 > m) m = $3 } END { print m }' "$dir/due.txt")"
+	last="$(last_block "$dir")"
 
 	log "authoring blocks 1 to $last beside $background orders and pending slashes" >&2
 	"$BIN" --chain "$dir/bench.json" --base-path "$dir/db" --alice --validator \
@@ -74,7 +76,7 @@ cat "$WORK/due-${BACKGROUNDS%% *}/due.txt"
 for round in $(seq "$ROUNDS"); do
 	for background in $BACKGROUNDS; do
 		dir="$WORK/due-$background"
-		last="$(awk '{ if ($3 > m) m = $3 } END { print m }' "$dir/due.txt")"
+		last="$(last_block "$dir")"
 		log "round $round: executing blocks 1 to $last again beside $background" >&2
 		"$BIN" block-times --chain "$dir/bench.json" --base-path "$dir/db" --from 1 \
 			--to "$last" --repeat "$REPEAT" > "$dir/block.out" 2> "$dir/block.log" ||

@@ -173,19 +173,14 @@ def measured(work, pallet, extrinsic, background=SMALL):
     return per_block, fastest
 
 
-def fastest_at_top(results):
-    """The top of a benchmark's component range (0 without a component) and its fastest run
-    there, in nanoseconds, from the `time_results` of `benchmark pallet --json-file`."""
-    component = lambda r: r["components"][0][1] if r["components"] else 0
-    top = max(component(r) for r in results)
-    return top, min(r["extrinsic_time"] for r in results if component(r) == top)
-
-
 def fastest(path):
     """Prints `<pallet> <benchmark> <fastest ns at the top of its range>` for each benchmark in
-    a `benchmark pallet --json-file`."""
+    a `benchmark pallet --json-file` (the top of its component range, 0 without a component)."""
+    component = lambda r: r["components"][0][1] if r["components"] else 0
     for batch in json.load(open(path)):
-        _, time = fastest_at_top(batch["time_results"])
+        results = batch["time_results"]
+        top = max(component(r) for r in results)
+        time = min(r["extrinsic_time"] for r in results if component(r) == top)
         print(batch["pallet"], batch["benchmark"], time)
 
 
