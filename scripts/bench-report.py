@@ -209,8 +209,9 @@ def hook_times(work):
 
 
 def scaling_head(intro, columns):
-    """A scaling table's introduction and header: `columns`, then both times and their ratio."""
-    columns = columns + [f"time, {SMALL}", f"time, {LARGE:,}", "ratio"]
+    """A scaling table's introduction and header: `columns`, then both times, their ratio, and
+    the time beside LARGE over the weight charged."""
+    columns = columns + [f"time, {SMALL}", f"time, {LARGE:,}", "ratio", f"time / weight, {LARGE:,}"]
     return ["", intro, "", "| " + " | ".join(columns) + " |", "|---" + "|---:" * (len(columns) - 1) + "|"]
 
 
@@ -229,10 +230,24 @@ def scaling_ratio(name, t_small, t_large, missed, capacity_changed=False):
     return f"{ratio:.2f}{mark}"
 
 
-def scaling_row(cells, t_small, t_large, missed, capacity_changed=False):
-    """A scaling table's row: `cells`, then the times beside SMALL and LARGE and their ratio."""
-    ratio = scaling_ratio(cells.split(" | ")[0], t_small, t_large, missed, capacity_changed)
-    return f"| {cells} | {micros(t_small)} | {micros(t_large)} | {ratio} |"
+def against_weight(name, took, weight, missed):
+    """`took` over the `weight` charged for it, marked (and `name` added to `missed`) above 1:
+    the weights are generated on the small state, so this checks that they still cover what the
+    node's database takes beside LARGE."""
+    share = took / weight
+    if share <= 1:
+        return f"{share:.2f}"
+    missed.append(f"{name}: beside {LARGE:,} it takes {share:.2f} times its weight")
+    return f"{share:.2f} **over**"
+
+
+def scaling_row(cells, t_small, t_large, weight, missed, capacity_changed=False):
+    """A scaling table's row: `cells`, then the times beside SMALL and LARGE, their ratio, and
+    the time beside LARGE over `weight`."""
+    name = cells.split(" | ")[0]
+    ratio = scaling_ratio(name, t_small, t_large, missed, capacity_changed)
+    share = against_weight(name, t_large, weight, missed)
+    return f"| {cells} | {micros(t_small)} | {micros(t_large)} | {ratio} | {share} |"
 
 
 def report(work, binary, repeat):
@@ -324,12 +339,21 @@ def report(work, binary, repeat):
     for pallet, extrinsic, label in CALLS:
         n_small, t_small = rows[(pallet, extrinsic)]
         n_large, t_large = measured(work, pallet, extrinsic, LARGE)
+        # The block was filled until the next one would not fit: each took about normal / N
+        # (weight in picoseconds, times in nanoseconds).
+        weight = normal / n_large / 1000
         lines.append(
-            scaling_row(f"{label} | {n_small} | {n_large}", t_small, t_large, missed, n_large != n_small)
+            scaling_row(
+                f"{label} | {n_small} | {n_large}", t_small, t_large, weight, missed, n_large != n_small
+            )
         )
     backgrounds, hooks = hook_times(work)
     between = [b for b in backgrounds if b not in (SMALL, LARGE)]
-    header = ["hook", "at its bound"] + [f"time, {b:,}" for b in backgrounds] + ["ratio", "weight charged"]
+    header = (
+        ["hook", "at its bound"]
+        + [f"time, {b:,}" for b in backgrounds]
+        + ["ratio", "weight charged", f"time / weight, {LARGE:,}"]
+    )
     lines += [
         "",
         "The per-block hooks at their bounds on the node's database (`scripts/bench-hooks.sh`): "
@@ -348,7 +372,8 @@ def report(work, binary, repeat):
         hook = f"{pallet}::{benchmark}"
         items, block, charged, times = hooks[hook]
         ratio = scaling_ratio(f"`{hook}`", times[SMALL], times[LARGE], missed)
-        cells = [micros(times[b]) for b in backgrounds] + [ratio, micros(charged)]
+        share = against_weight(f"`{hook}`", times[LARGE], charged, missed)
+        cells = [micros(times[b]) for b in backgrounds] + [ratio, micros(charged), share]
         lines.append(f"| `{hook}` | {items} {unit} (block {block}) | " + " | ".join(cells) + " |")
     write_section(START, END, "\n".join(lines))
     if missed:

@@ -443,6 +443,15 @@ impl Surety {
 		self.submit(&runtime::tx().fulfillment().accept_order(order), signer, progress).await
 	}
 
+	/// Pays the signer, an attester, the fee shares credited to it.
+	pub async fn claim_fees(
+		&self,
+		signer: &Keypair,
+		progress: impl FnMut(&str),
+	) -> anyhow::Result<Included> {
+		self.submit(&runtime::tx().attestation().claim_fees(), signer, progress).await
+	}
+
 	/// Puts `claim` about an order on chain: as a committee member's report, or as a dispute
 	/// of the proposed outcome (with a deposit).
 	pub async fn claim(

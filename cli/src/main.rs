@@ -156,6 +156,11 @@ enum OnlineCommand {
 	Attest(ClaimCommand),
 	/// Dispute the outcome proposed for an order, within its window, with a deposit.
 	Dispute(ClaimCommand),
+	/// Attester: be paid the fee shares credited to you for reports that agreed with outcomes.
+	ClaimFees {
+		#[command(flatten)]
+		signer: Signer,
+	},
 	/// Follow an order block by block until it has ended.
 	Watch {
 		order: OrderId,
@@ -178,7 +183,7 @@ enum OnlineCommand {
 	Committee { order: OrderId },
 	/// A carrier's profile: stake, open orders, score, leverage.
 	Carrier { account: String },
-	/// An attester's profile: stake, seats, score, faults.
+	/// An attester's profile: stake, seats, score, faults, fees waiting to be claimed.
 	Attester { account: String },
 	/// Slashes pending against an account, within their veto period.
 	PendingSlashes { account: String },
@@ -345,6 +350,10 @@ async fn run_online(url: &str, command: OnlineCommand) -> anyhow::Result<()> {
 			make_claim(&surety, ClaimKind::Attestation, command).await?
 		}
 		OnlineCommand::Dispute(command) => make_claim(&surety, ClaimKind::Dispute, command).await?,
+		OnlineCommand::ClaimFees { signer } => {
+			let included = surety.claim_fees(&signer.keypair()?, progress).await?;
+			print_included("fees claimed", &included);
+		}
 		OnlineCommand::Watch { order, timeout } => watch(&surety, order, timeout).await?,
 		OnlineCommand::Quote { value, carrier } => {
 			let bond = surety.quote_bond(value, &parse_account(&carrier)?).await?;

@@ -101,6 +101,20 @@ async fn a_shipper_gets_an_order_settled_with_the_cli() -> anyhow::Result<()> {
 	assert!(watched.stdout.starts_with(&format!("order {order} ended: deliveredOnTime")));
 	assert!(watched.stderr.contains("disputeWindow"), "progress is shown: {}", watched.stderr);
 
+	// Each member who reported the outcome was credited a share of the fee, and claims it.
+	let (uri, member) = ATTESTERS
+		.iter()
+		.map(|uri| (*uri, keypair_from_suri(uri).map(|k| k.public_key().to_account_id())))
+		.find_map(|(uri, a)| a.ok().filter(|a| members.contains(&a.to_string())).map(|a| (uri, a)))
+		.expect("a member is a genesis attester");
+	let profile: serde_json::Value =
+		serde_json::from_str(&succeeds(&url, &["attester", &member.to_string()])?)?;
+	assert_ne!(profile["fees"], "0", "a share is credited: {profile}");
+	let claimed = succeeds(&url, &["claim-fees", "--suri", uri])?;
+	assert!(claimed.contains("Attestation::FeesClaimed"), "{claimed}");
+	let none = surety(&url, &["claim-fees", "--suri", uri])?;
+	assert!(!none.ok && none.stderr.contains("Attestation::NoFeesToClaim"), "{}", none.stderr);
+
 	// Refusals name the pallet's error, say what it means, and exit non-zero.
 	let again = surety(&url, &["accept", "--suri", "//Charlie", &order])?;
 	assert!(!again.ok && again.stderr.contains("Fulfillment::"), "{}", again.stderr);

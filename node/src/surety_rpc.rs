@@ -9,7 +9,7 @@ use jsonrpsee::{
 	RpcModule,
 };
 use serde_json::{json, Value};
-use sp_api::ProvideRuntimeApi;
+use sp_api::{ApiExt, ProvideRuntimeApi};
 use sp_blockchain::HeaderBackend;
 use sp_core::crypto::Ss58Codec;
 use sp_runtime::{traits::Block as BlockT, FixedPointNumber, FixedU128};
@@ -137,6 +137,7 @@ fn attester(p: &AttesterProfile<Balance>) -> Value {
 		"scorePpb": p.score.deconstruct(),
 		"judged": p.judged,
 		"faults": p.faults,
+		"fees": balance(p.fees),
 	})
 }
 
@@ -247,7 +248,18 @@ where
 	})?;
 	register(&mut module, &client, "surety_attester", 1, |api, at, args| {
 		let who = parse_account(text(&args[0])?)?;
-		let profile = api.attester(at, who).map_err(runtime_error)?;
+		let version = api
+			.api_version::<dyn SuretyApi<Block, AccountId, Balance, BlockNumber>>(at)
+			.map_err(runtime_error)?
+			.unwrap_or(1);
+		// A block of a runtime before 102 (e.g. one before an upgrade): the profile had no
+		// fees, as those runtimes paid every share at once.
+		let profile = if version < 2 {
+			#[allow(deprecated)]
+			api.attester_before_version_2(at, who).map_err(runtime_error)?.map(Into::into)
+		} else {
+			api.attester(at, who).map_err(runtime_error)?
+		};
 		Ok(profile.as_ref().map(attester).unwrap_or(Value::Null))
 	})?;
 	register(&mut module, &client, "surety_pendingSlashes", 1, |api, at, args| {

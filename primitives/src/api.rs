@@ -91,6 +91,37 @@ pub struct AttesterProfile<Balance> {
 	pub judged: u32,
 	/// Judged reports that were wrong or missing.
 	pub faults: u32,
+	/// Fee shares credited and not yet claimed (`claim_fees`).
+	pub fees: Balance,
+}
+
+/// An attester's profile as `SuretyApi` versions before 2 return it (runtimes before 102,
+/// which paid fee shares at once and so never owed any).
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub struct AttesterProfileV1<Balance> {
+	/// Its stake.
+	pub stake: StakeView<Balance>,
+	/// Committee seats held.
+	pub seats: u32,
+	/// Performance score.
+	pub score: Perbill,
+	/// Reports judged.
+	pub judged: u32,
+	/// Judged reports that were wrong or missing.
+	pub faults: u32,
+}
+
+impl<Balance: Default> From<AttesterProfileV1<Balance>> for AttesterProfile<Balance> {
+	fn from(p: AttesterProfileV1<Balance>) -> Self {
+		Self {
+			stake: p.stake,
+			seats: p.seats,
+			score: p.score,
+			judged: p.judged,
+			faults: p.faults,
+			fees: Balance::default(),
+		}
+	}
 }
 
 /// A slash waiting out its defer period.
@@ -123,6 +154,9 @@ pub struct SecurityLeverage<Balance> {
 
 sp_api::decl_runtime_apis! {
 	/// What the chain tells shippers, carriers, attesters and operators.
+	///
+	/// Version 2 (runtime 102): an attester's profile shows the fee shares it has not claimed.
+	#[api_version(2)]
 	pub trait SuretyApi<AccountId, Balance, BlockNumber>
 	where
 		AccountId: Codec,
@@ -138,6 +172,9 @@ sp_api::decl_runtime_apis! {
 		fn carrier(who: AccountId) -> Option<CarrierProfile<Balance>>;
 		/// An attester's profile, if registered.
 		fn attester(who: AccountId) -> Option<AttesterProfile<Balance>>;
+		/// An attester's profile, before version 2 (without credited fees).
+		#[changed_in(2)]
+		fn attester(who: AccountId) -> Option<AttesterProfileV1<Balance>>;
 		/// The pending slashes of `who`, on any of its holds.
 		fn pending_slashes(who: AccountId) -> Vec<PendingSlashView<Balance, BlockNumber>>;
 		/// Chain-wide security leverage.

@@ -81,7 +81,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	authoring_version: 1,
 	// Bump on every change of runtime logic; a node only imports blocks of versions it knows
 	// how to execute through the on-chain wasm.
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -132,6 +132,8 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 pub type Migrations = (
 	// Runtime 101: order records keep the order's value and bond.
 	pallet_fulfillment::migrations::v1::MigrateV0ToV1<Runtime>,
+	// Runtime 102: attester ledgers keep the fee shares credited until claimed.
+	pallet_attestation::migrations::v1::MigrateV0ToV1<Runtime>,
 );
 
 /// Executive: dispatches to the pallets.

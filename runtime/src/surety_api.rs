@@ -111,6 +111,7 @@ pub fn attester(who: AccountId) -> Option<AttesterProfile<Balance>> {
 		score: info.score,
 		judged: info.judged,
 		faults: info.faults,
+		fees: info.fees,
 	})
 }
 

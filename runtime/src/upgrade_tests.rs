@@ -1,5 +1,5 @@
 //! Runtime upgrades: this runtime's `Migrations`, run by `Executive` as on the first block
-//! after a `set_code`, on a chain the previous runtime (spec 100) left with open and bonded
+//! after a `set_code`, on a chain the previous release (spec 100) left with open and bonded
 //! orders, a committee collecting reports, ended orders and a pending slash. The checks are
 //! the ones try-runtime makes against live state: each migration's pre/post-upgrade checks,
 //! every pallet's try-state, and here also that nothing outside what a migration owns changed.
@@ -21,8 +21,10 @@ use crate::{
 		advance, all_storage, attest_all, delivered, genesis, protocol_try_state,
 		register_attesters, HOUR_MS, T0,
 	},
-	AccountId, Balances, Executive, Fulfillment, Runtime, RuntimeOrigin, System, VERSION,
+	AccountId, Attestation, Balances, Executive, Fulfillment, Runtime, RuntimeOrigin, System,
+	VERSION,
 };
+use pallet_attestation::{migrations::v1 as attestation_v1, Attesters};
 use pallet_fulfillment::{migrations::v1, OrderEnd, OrderRecords, OrderTerms};
 use sp_genesis_builder::DEV_RUNTIME_PRESET;
 
@@ -67,7 +69,8 @@ struct InFlight {
 }
 
 /// The dev chain with orders at every stage, then rewritten to what runtime 100 stored: order
-/// records in the v0 layout, the fulfillment pallet at storage version 0, spec 100 last run.
+/// records and attester ledgers in their v0 layouts, both pallets at storage version 0, spec
+/// 100 last run.
 fn chain_left_by_runtime_100() -> InFlight {
 	System::set_block_number(1);
 	pallet_timestamp::Now::<Runtime>::put(T0);
@@ -87,6 +90,17 @@ fn chain_left_by_runtime_100() -> InFlight {
 		unhashed::put_raw(&OrderRecords::<Runtime>::hashed_key_for(id), &v0.encode());
 	}
 	StorageVersion::new(0).put::<Fulfillment>();
+	for (who, info) in Attesters::<Runtime>::iter() {
+		let v0 = attestation_v1::v0::AttesterInfo {
+			stake: info.stake,
+			seats: info.seats,
+			score: info.score,
+			judged: info.judged,
+			faults: info.faults,
+		};
+		unhashed::put_raw(&Attesters::<Runtime>::hashed_key_for(&who), &v0.encode());
+	}
+	StorageVersion::new(0).put::<Attestation>();
 	frame_system::LastRuntimeUpgrade::<Runtime>::put(frame_system::LastRuntimeUpgradeInfo {
 		spec_version: 100.into(),
 		spec_name: VERSION.spec_name.clone(),
@@ -94,34 +108,41 @@ fn chain_left_by_runtime_100() -> InFlight {
 	InFlight { open, attesting, cancelled, slashed }
 }
 
-/// Whether a key belongs to what the v1 migration owns: the order records and the version.
-fn migrated_by_v1(key: &[u8]) -> bool {
+/// Whether a key belongs to what a migration owns: the order records, the attester ledgers
+/// and the two pallets' versions.
+fn migrated(key: &[u8]) -> bool {
 	key.starts_with(&OrderRecords::<Runtime>::final_prefix())
 		|| key == StorageVersion::storage_key::<Fulfillment>()
+		|| key.starts_with(&Attesters::<Runtime>::final_prefix())
+		|| key == StorageVersion::storage_key::<Attestation>()
 }
 
 #[test]
-fn the_upgrade_from_runtime_100_migrates_the_records_and_keeps_everything_in_flight() {
+fn the_upgrade_from_runtime_100_migrates_records_and_ledgers_and_keeps_everything_in_flight() {
 	genesis(DEV_RUNTIME_PRESET).execute_with(|| {
 		let orders = chain_left_by_runtime_100();
 		let frame_system_upgraded = frame_system::LastRuntimeUpgrade::<Runtime>::get()
 			.is_some_and(|last| last.was_upgraded(&VERSION));
-		assert!(frame_system_upgraded, "spec 101 counts as an upgrade from 100");
+		assert!(frame_system_upgraded, "this spec counts as an upgrade from 100");
 		let before = all_storage();
 		let checked = v1::pre_upgrade_check::<Runtime>();
+		let ledgers = attestation_v1::pre_upgrade_check::<Runtime>();
 		let pending = api::pending_slashes(carrier());
 		let bob = api::carrier(carrier()).unwrap();
 
 		Executive::execute_on_runtime_upgrade();
 
 		v1::post_upgrade_check::<Runtime>(checked).expect("v1's post-upgrade check");
+		attestation_v1::post_upgrade_check::<Runtime>(ledgers)
+			.expect("attestation v1's post-upgrade check");
 		protocol_try_state().expect("protocol invariants");
 		assert_eq!(Fulfillment::on_chain_storage_version(), StorageVersion::new(1));
+		assert_eq!(Attestation::on_chain_storage_version(), StorageVersion::new(1));
 		let after = all_storage();
 		let untouched = |pairs: &[(Vec<u8>, Vec<u8>)]| {
-			pairs.iter().filter(|(k, _)| !migrated_by_v1(k)).cloned().collect::<Vec<_>>()
+			pairs.iter().filter(|(k, _)| !migrated(k)).cloned().collect::<Vec<_>>()
 		};
-		assert_eq!(untouched(&after), untouched(&before), "only v1's keys changed");
+		assert_eq!(untouched(&after), untouched(&before), "only the migrations' keys changed");
 		assert_eq!(after.len(), before.len());
 
 		// The views the RPC serves: records from runtime 100 show no value or bond.
@@ -135,18 +156,35 @@ fn the_upgrade_from_runtime_100_migrates_the_records_and_keeps_everything_in_fli
 		assert_eq!(api::pending_slashes(carrier()), pending);
 		assert_eq!(api::carrier(carrier()).unwrap(), bob);
 
-		// The chain goes on under runtime 101: the slash compensates the shipper, and the
-		// bonded order settles into a record that keeps its value and bond.
+		// The chain goes on under this runtime: the slash compensates the shipper, and the
+		// bonded order settles into a record that keeps its value and bond, its fee credited to
+		// the members who agreed, each of whom can claim it.
 		let bond = api::order(orders.attesting).unwrap().bond;
 		let paid_before = Balances::free_balance(shipper());
 		advance(<Runtime as pallet_slashing::Config>::SlashDeferPeriod::get());
 		assert!(api::pending_slashes(carrier()).is_empty());
 		assert!(Balances::free_balance(shipper()) > paid_before, "the shipper got the slash");
+		let members: Vec<AccountId> =
+			pallet_attestation::Committees::<Runtime>::get(orders.attesting)
+				.expect("collecting")
+				.members
+				.into_iter()
+				.map(|m| m.who)
+				.collect();
 		attest_all(orders.attesting, delivered(T0));
 		advance(<Runtime as pallet_disputes::Config>::DisputeWindow::get());
 		let record = OrderRecords::<Runtime>::get(orders.attesting).expect("settled");
 		assert_eq!(record.end, OrderEnd::DeliveredOnTime);
 		assert_eq!((record.value, record.bond), (1_000 * UNIT, bond));
+		let fees: Vec<u128> = members
+			.iter()
+			.map(|m| Attesters::<Runtime>::get(m).expect("registered").fees)
+			.collect();
+		let fee = <Runtime as pallet_fulfillment::Config>::AttestationFee::get();
+		assert_eq!(fees.iter().sum::<u128>(), fee, "the fee is credited in full: {fees:?}");
+		let balance = Balances::free_balance(&members[0]);
+		assert_ok!(Attestation::claim_fees(RuntimeOrigin::signed(members[0].clone())));
+		assert_eq!(Balances::free_balance(&members[0]), balance + fees[0]);
 		protocol_try_state().expect("protocol invariants");
 	});
 }
@@ -155,6 +193,7 @@ fn the_upgrade_from_runtime_100_migrates_the_records_and_keeps_everything_in_fli
 fn a_chain_that_started_with_this_runtime_has_nothing_to_migrate() {
 	genesis(DEV_RUNTIME_PRESET).execute_with(|| {
 		assert_eq!(Fulfillment::on_chain_storage_version(), StorageVersion::new(1));
+		assert_eq!(Attestation::on_chain_storage_version(), StorageVersion::new(1));
 		let root = sp_io::storage::root(sp_runtime::StateVersion::V1);
 		Executive::execute_on_runtime_upgrade();
 		assert_eq!(sp_io::storage::root(sp_runtime::StateVersion::V1), root);

@@ -89,6 +89,14 @@ pub fn event_field(
 		.and_then(|f| f.at(field).and_then(|v| v.as_u128()))
 }
 
+/// The fee shares an attester's profile (`surety_attester`) says are credited to it.
+pub fn fees(profile: &Json) -> anyhow::Result<u128> {
+	profile["fees"]
+		.as_str()
+		.and_then(|f| f.parse().ok())
+		.ok_or_else(|| anyhow::anyhow!("no fees in {profile}"))
+}
+
 pub async fn submit(
 	client: &OnlineClient<PolkadotConfig>,
 	tx: &impl Payload,

@@ -1,7 +1,7 @@
 //! End-to-end on the 4-validator network, over RPC: Alice ships, Bob (a genesis carrier)
 //! accepts, the drawn committee attests, the dispute window closes and the order settles.
 //!
-//! 1. On time: payment at the carrier, bond free, the fee shared by the members.
+//! 1. On time: payment at the carrier, bond free, the fee credited to the members, who claim it.
 //! 2. Two hours late: the slash is pending for the defer period, then applied, and the shipper
 //!    is paid from it.
 //! 3. A committee wrongly reports "on time"; the shipper disputes, a fresh committee reports
@@ -18,12 +18,8 @@ use surety_zombienet_tests::{best_and_finalized, free_balance, lifecycle::*, sub
 async fn an_order_is_bonded_attested_and_settled() -> anyhow::Result<()> {
 	let chain = Chain::start().await?;
 	let order = accepted_order(&chain).await?;
-	let (members, attested_at) = attest_all(&chain, order.id, delivered(order.deliver_by)).await?;
+	let (members, _) = attest_all(&chain, order.id, delivered(order.deliver_by)).await?;
 	assert!(members.len() >= 2, "a quorum of the committee of 3 attested: {members:?}");
-	let mut before = Vec::new();
-	for member in &members {
-		before.push(free_balance(&chain.client, member, Some(attested_at)).await?);
-	}
 
 	let view = chain.wait_for_stage(order.id, "ended").await?;
 	assert_eq!(view["status"]["end"], "deliveredOnTime", "{view}");
@@ -38,17 +34,24 @@ async fn an_order_is_bonded_attested_and_settled() -> anyhow::Result<()> {
 		assert_eq!((attester["judged"].clone(), attester["seats"].clone()), (1.into(), 0.into()));
 	}
 
-	// The fee is shared in equal parts (the remainder of the division to one of them), and
-	// the members did nothing else since they attested.
-	chain.wait_for_finality().await?;
-	let mut received = Vec::new();
-	for (member, before) in members.iter().zip(before) {
-		received.push(free_balance(&chain.client, member, None).await? - before);
+	// The fee is credited to the members' ledgers in equal parts (the remainder of the
+	// division to one of them); a member claims its share with `claim_fees`.
+	let mut credited = Vec::new();
+	for member in &members {
+		credited.push(fees(&chain.attester(member).await?)?);
 	}
-	assert_eq!(received.iter().sum::<u128>(), ATTESTATION_FEE, "{received:?}");
+	assert_eq!(credited.iter().sum::<u128>(), ATTESTATION_FEE, "{credited:?}");
 	let share = ATTESTATION_FEE / members.len() as u128;
-	assert!(received.iter().all(|r| *r >= share), "equal shares: {received:?}");
-	chain.log(format!("order {} settled; fee shares {received:?}", order.id));
+	assert!(credited.iter().all(|c| *c >= share), "equal shares: {credited:?}");
+	let uri = ATTESTERS
+		.into_iter()
+		.find(|uri| account(uri).is_ok_and(|a| a == members[0]))
+		.ok_or_else(|| anyhow::anyhow!("{} is not a genesis attester", members[0]))?;
+	let claim = subxt::dynamic::tx("Attestation", "claim_fees", Vec::<Value>::new());
+	let (events, _) = chain.submit(&claim, &keypair(uri)?).await?;
+	assert_eq!(event_field(&events, "Attestation", "FeesClaimed", "amount"), Some(credited[0]));
+	assert_eq!(fees(&chain.attester(&members[0]).await?)?, 0, "claimed once");
+	chain.log(format!("order {} settled; fee shares {credited:?}, {uri} claimed", order.id));
 	Ok(())
 }
 

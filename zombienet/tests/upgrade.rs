@@ -1,8 +1,9 @@
 //! A runtime upgrade on the live 4-validator network (issue 9, item 5): the network starts on
 //! the previous release's runtime (spec 100, `runtimes/`), orders are left at every stage, and
-//! Root sets the code of this build (spec 101) with `sudo(system.set_code)`. The first block
-//! of 101 runs its migration (order records gain value and bond); every order, bond and
-//! pending slash is the same on both sides of the upgrade, and they all finish under 101.
+//! Root sets the code of this build (spec 102) with `sudo(system.set_code)`. The first block
+//! of 102 runs its migrations (order records gain value and bond; attester ledgers gain the fee
+//! shares credited to them); every order, bond, pending slash and attester profile is the same
+//! on both sides of the upgrade, and they all finish under 102.
 
 use std::time::Duration;
 
@@ -61,24 +62,30 @@ async fn a_runtime_upgrade_keeps_every_order_bond_and_pending_slash() -> anyhow:
 	chain.log(format!("set_code in block #{set_at}; the slash is due at #{due}"));
 	assert!(set_at + 1 < due, "the upgrade comes while the slash is pending");
 
-	// The last block of 100 and the first of 101, once both are finalized.
+	// The last block of 100 and the first of 102, once both are finalized.
 	let alice_node = chain.network.get_node("alice")?;
-	wait_until("the first block of 101 to be finalized", Duration::from_secs(300), || async {
+	wait_until("the first block of 102 to be finalized", Duration::from_secs(300), || async {
 		Ok(best_and_finalized(alice_node).await?.1 > set_at)
 	})
 	.await?;
 	let before = block_hash(&chain, set_at - 1).await?;
 	let after = block_hash(&chain, set_at + 1).await?;
 	assert_eq!(spec_version(alice_node, Some(before)).await?, 100);
-	assert_eq!(spec_version(alice_node, Some(after)).await?, 101);
-	assert_eq!(
-		(fulfillment_version(&chain, before).await?, fulfillment_version(&chain, after).await?),
-		(0, 1)
-	);
+	assert_eq!(spec_version(alice_node, Some(after)).await?, 102);
+	for pallet in ["Fulfillment", "Attestation"] {
+		assert_eq!(
+			(
+				pallet_version(&chain, pallet, before).await?,
+				pallet_version(&chain, pallet, after).await?
+			),
+			(0, 1),
+			"{pallet}'s storage version"
+		);
+	}
 
 	// The migration rewrote the ended order's record and nothing else of what it shows.
 	let v0 = order_record(&chain, late.id, before).await?.expect("recorded by 100");
-	let v1 = order_record(&chain, late.id, after).await?.expect("kept by 101");
+	let v1 = order_record(&chain, late.id, after).await?.expect("kept by 102");
 	let mut expected = v0.clone();
 	expected.splice(V1_FIELDS_AT..V1_FIELDS_AT, [0u8; 32]);
 	assert_eq!(v1, expected, "v1 = the v0 record with zero value and bond inserted");
@@ -93,10 +100,22 @@ async fn a_runtime_upgrade_keeps_every_order_bond_and_pending_slash() -> anyhow:
 		views(&chain, &bob, after).await?,
 		"Bob's stake, bonds and pending slash survive the upgrade"
 	);
-	chain.log(format!("block #{} runs 101: records migrated, views unchanged", set_at + 1));
+	// An attester's profile before (the node asks runtime 100 for `SuretyApi` 1's) and after.
+	for uri in ATTESTERS {
+		let who = account(uri)?.to_string();
+		let profile_at =
+			|at: H256| chain.raw.request::<Json>("surety_attester", rpc_params![who.clone(), at]);
+		let (old, new) = (profile_at(before).await?, profile_at(after).await?);
+		assert_eq!(old, new, "{uri}'s profile survives the upgrade");
+		assert_eq!(fees(&new)?, 0, "nothing was owed under 100");
+	}
+	chain.log(format!(
+		"block #{} runs 102: records and ledgers migrated, views unchanged",
+		set_at + 1
+	));
 
-	// Under 101: the slash is applied when due, the bonded order settles, the open one is
-	// accepted.
+	// Under 102: the slash is applied when due, the bonded order settles and its fee is
+	// credited to the members, the open one is accepted.
 	chain.reconnect().await?;
 	let alice_node = chain.network.get_node("alice")?;
 	wait_until("the slash's due block to be finalized", Duration::from_secs(180), || async {
@@ -113,23 +132,28 @@ async fn a_runtime_upgrade_keeps_every_order_bond_and_pending_slash() -> anyhow:
 		TWO_HOURS_LATE_SLASH
 	);
 
-	attest_all(&chain, attesting, delivered(attesting_due - HOUR_MS)).await?;
+	let (members, _) = attest_all(&chain, attesting, delivered(attesting_due - HOUR_MS)).await?;
 	let settled = chain.wait_for_stage(attesting, "ended").await?;
 	assert_eq!(settled["status"]["end"], "deliveredOnTime", "{settled}");
 	assert_eq!(
 		(settled["value"].as_str(), settled["bond"].as_str()),
 		(Some(VALUE.to_string().as_str()), Some(attesting_bond.to_string().as_str())),
-		"a record written by 101 keeps value and bond: {settled}"
+		"a record written by 102 keeps value and bond: {settled}"
 	);
+	let mut credited = 0;
+	for member in &members {
+		credited += fees(&chain.attester(member).await?)?;
+	}
+	assert_eq!(credited, ATTESTATION_FEE, "the fee is credited to the members");
 	accept(&chain, open).await?;
 	chain.wait_for_stage(open, "attesting").await?;
 
 	for name in VALIDATORS {
 		let node = chain.network.get_node(name)?;
 		assert!(panic_lines(node).await?.is_empty(), "{name} panicked");
-		assert_eq!(spec_version(node, None).await?, 101, "{name} runs 101");
+		assert_eq!(spec_version(node, None).await?, 102, "{name} runs 102");
 	}
-	chain.log("all four validators on 101; orders finished under it");
+	chain.log("all four validators on 102; orders finished under it");
 	Ok(())
 }
 
@@ -163,8 +187,8 @@ async fn views(chain: &Chain, who: &AccountId32, at: H256) -> anyhow::Result<(Js
 	))
 }
 
-async fn fulfillment_version(chain: &Chain, at: H256) -> anyhow::Result<u16> {
-	Ok(chain.client.storage().at(at).storage_version("Fulfillment").await?)
+async fn pallet_version(chain: &Chain, pallet: &str, at: H256) -> anyhow::Result<u16> {
+	Ok(chain.client.storage().at(at).storage_version(pallet).await?)
 }
 
 /// An order's record as stored (SCALE bytes) at block `at`.

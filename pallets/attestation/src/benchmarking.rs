@@ -3,10 +3,13 @@
 
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
-use frame_support::traits::{fungible::Mutate, Get, Hooks, UnixTime};
+use frame_support::traits::{
+	fungible::{Inspect, Mutate},
+	Get, Hooks, UnixTime,
+};
 use frame_system::RawOrigin;
 use sp_runtime::{
-	traits::{One, Saturating},
+	traits::{One, Saturating, Zero},
 	Perbill,
 };
 use surety_primitives::protocol::{AttestationHandler, OrderId, OutcomeHandler, Report};
@@ -49,6 +52,15 @@ fn attesters<T: Config>(n: u32) -> Vec<T::AccountId> {
 			who
 		})
 		.collect()
+}
+
+/// Credits `who` fee shares as judgements would, with the fee pot holding them; returns them.
+fn credit_fees<T: Config>(who: &T::AccountId) -> BalanceOf<T> {
+	let fees = T::MinAttesterStake::get();
+	let pot = Pallet::<T>::fee_pot();
+	T::Currency::set_balance(&pot, T::Currency::balance(&pot).saturating_add(fees));
+	Attesters::<T>::mutate(who, |info| info.as_mut().expect("registered").fees = fees);
+	fees
 }
 
 fn parties<T: Config>() -> (T::AccountId, T::AccountId) {
@@ -121,10 +133,25 @@ mod benchmarks {
 		frame_system::Pallet::<T>::set_block_number(
 			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get()),
 		);
+		// Fee shares still credited: leaving pays them out.
+		let fees = credit_fees::<T>(&who);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who.clone()));
-		// Everything withdrawn: the attester is gone (the heaviest path).
+		// Everything withdrawn and paid: the attester is gone (the heaviest path).
 		assert!(!Attesters::<T>::contains_key(&who));
+		assert!(T::Currency::balance(&who) >= fees);
+	}
+
+	#[benchmark]
+	fn claim_fees() {
+		let who = funded::<T>("attester", 0);
+		Pallet::<T>::do_register(who.clone(), T::MinAttesterStake::get()).expect("funded");
+		let fees = credit_fees::<T>(&who);
+		let before = T::Currency::balance(&who);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()));
+		assert_eq!(T::Currency::balance(&who), before.saturating_add(fees));
+		assert!(Attesters::<T>::get(&who).expect("registered").fees.is_zero());
 	}
 
 	#[benchmark]

@@ -6,7 +6,7 @@ use frame_support::{
 	defensive,
 	pallet_prelude::*,
 	traits::{
-		fungible::{BalancedHold, InspectHold, Mutate, MutateHold},
+		fungible::{BalancedHold, Inspect, InspectHold, Mutate, MutateHold},
 		tokens::{Precision, Preservation},
 		Defensive, DefensiveSaturating, Randomness, UnixTime,
 	},
@@ -187,11 +187,32 @@ impl<T: Config> Pallet<T> {
 		T::Currency::release(&Self::reason(), &who, amount, Precision::Exact)?;
 		Self::deposit_event(Event::StakeWithdrawn { attester: who.clone(), amount });
 		if info.stake.is_empty() && info.seats == 0 {
+			// The ledger is the only record of the credited fees: pay them before forgetting it.
+			Self::pay_fees(&who, &mut info)?;
 			Attesters::<T>::remove(&who);
 			Self::deposit_event(Event::AttesterDeregistered { attester: who });
 		} else {
 			Attesters::<T>::insert(&who, info);
 		}
+		Ok(())
+	}
+
+	pub(crate) fn do_claim_fees(who: T::AccountId) -> DispatchResult {
+		let mut info = Attesters::<T>::get(&who).ok_or(Error::<T>::NotAttester)?;
+		ensure!(!info.fees.is_zero(), Error::<T>::NoFeesToClaim);
+		Self::pay_fees(&who, &mut info)?;
+		Attesters::<T>::insert(&who, info);
+		Ok(())
+	}
+
+	/// Pays `who` the fees credited in `info` from the fee pot, and clears the credit.
+	fn pay_fees(who: &T::AccountId, info: &mut AttesterInfo<T>) -> DispatchResult {
+		let amount = core::mem::take(&mut info.fees);
+		if amount.is_zero() {
+			return Ok(());
+		}
+		T::Currency::transfer(&Self::fee_pot(), who, amount, Preservation::Expendable)?;
+		Self::deposit_event(Event::FeesClaimed { attester: who.clone(), amount });
 		Ok(())
 	}
 
@@ -557,6 +578,7 @@ impl<T: Config> Pallet<T> {
 				member,
 				Verdict::Silent,
 				&Default::default(),
+				Zero::zero(),
 			)?;
 			Self::deposit_event(Event::MemberJudged {
 				order,
@@ -573,14 +595,15 @@ impl<T: Config> Pallet<T> {
 
 	// ---- Judging ----
 
-	/// Frees `member`'s seat, records `verdict` in its record and, for a fault, schedules
-	/// the slash of its seat bond. Returns the amount scheduled.
+	/// Frees `member`'s seat, records `verdict` in its record, credits it `fee` and, for a
+	/// fault, schedules the slash of its seat bond. Returns the amount scheduled.
 	fn judge_member(
 		candidates: &mut CandidateList<T>,
 		order: OrderId,
 		member: &mut MemberOf<T>,
 		verdict: Verdict,
 		reporters: &Reporters<T::AccountId>,
+		fee: BalanceOf<T>,
 	) -> Result<BalanceOf<T>, DispatchError> {
 		let seat = T::SeatBond::get();
 		let fraction = match verdict {
@@ -613,6 +636,7 @@ impl<T: Config> Pallet<T> {
 				info.faults.saturating_inc();
 			}
 			info.score = updated_score(info.score, outcome, alpha);
+			info.fees.saturating_accrue(fee);
 			info.score
 		});
 		if let Some(score) = score {
@@ -622,8 +646,9 @@ impl<T: Config> Pallet<T> {
 		Ok(slashed)
 	}
 
-	/// Judges every member not yet judged against the final `outcome`, shares the fee among
-	/// those who agreed, and forgets the committee.
+	/// Judges every member not yet judged against the final `outcome`, credits the fee in equal
+	/// shares to those who agreed (the remainder of the division to the first; all of it back to
+	/// the shipper when nobody agreed), and forgets the committee.
 	pub(crate) fn do_judge(order: OrderId, outcome: Report) -> Result<OutcomePath, DispatchError> {
 		let mut committee = Committees::<T>::take(order).ok_or(Error::<T>::NoCommittee)?;
 		if committee.status == RoundStatus::Collecting {
@@ -631,21 +656,44 @@ impl<T: Config> Pallet<T> {
 		}
 		let tolerance = T::Tolerance::get();
 		let reporters = OrderReporters::<T>::take(order);
-		let mut agreed: Vec<T::AccountId> = Vec::new();
+		// Verdicts first: the shares depend on how many agreed, and each member's ledger is
+		// written once, with its share.
+		let verdicts: Vec<(usize, Verdict)> = committee
+			.members
+			.iter()
+			.enumerate()
+			.filter(|(_, m)| m.verdict.is_none())
+			.map(|(i, member)| {
+				let verdict = match &member.report {
+					None => Verdict::Silent,
+					Some((report, _)) if tolerance.agrees(report, &outcome) => Verdict::Agreed,
+					Some(_) => Verdict::Wrong,
+				};
+				(i, verdict)
+			})
+			.collect();
+		let agreed = verdicts.iter().filter(|(_, v)| *v == Verdict::Agreed).count() as u32;
+		let fee = Fees::<T>::take(order);
+		let (mut first_share, share) = match fee {
+			Some(fee) if agreed > 0 => {
+				let share = fee / agreed.into();
+				(fee.saturating_sub(share.saturating_mul(agreed.saturating_sub(1).into())), share)
+			}
+			_ => (Zero::zero(), Zero::zero()),
+		};
 		let mut path = OutcomePath::Clean;
 		let mut candidates = CandidateList::<T>::load();
-		for member in committee.members.iter_mut().filter(|m| m.verdict.is_none()) {
-			let verdict = match &member.report {
-				None => Verdict::Silent,
-				Some((report, _)) if tolerance.agrees(report, &outcome) => Verdict::Agreed,
-				Some(_) => Verdict::Wrong,
+		for (i, verdict) in verdicts {
+			let member = &mut committee.members[i];
+			let credit = match verdict {
+				Verdict::Agreed => core::mem::replace(&mut first_share, share),
+				_ => {
+					path = OutcomePath::Faulted;
+					Zero::zero()
+				}
 			};
-			let slashed = Self::judge_member(&mut candidates, order, member, verdict, &reporters)?;
-			if verdict == Verdict::Agreed {
-				agreed.push(member.who.clone());
-			} else {
-				path = OutcomePath::Faulted;
-			}
+			let slashed =
+				Self::judge_member(&mut candidates, order, member, verdict, &reporters, credit)?;
 			Self::deposit_event(Event::MemberJudged {
 				order,
 				attester: member.who.clone(),
@@ -654,38 +702,23 @@ impl<T: Config> Pallet<T> {
 			});
 		}
 		candidates.store();
-		Self::share_fee(order, &committee.shipper, &agreed)?;
+		match fee {
+			Some(fee) if agreed == 0 => {
+				Self::refund_fee(&committee.shipper, fee)?;
+				Self::deposit_event(Event::FeeShared { order, share: fee, recipients: 0 });
+			}
+			Some(_) => Self::deposit_event(Event::FeeShared { order, share, recipients: agreed }),
+			None => {}
+		}
 		Ok(path)
 	}
 
-	/// Pays the order's fee in equal shares to `agreed` (the remainder of the division to the
-	/// first), or back to `shipper` when nobody agreed.
-	fn share_fee(
-		order: OrderId,
-		shipper: &T::AccountId,
-		agreed: &[T::AccountId],
-	) -> DispatchResult {
-		let Some(fee) = Fees::<T>::take(order) else { return Ok(()) };
-		let pot = Self::fee_pot();
-		let pay = |to: &T::AccountId, amount: BalanceOf<T>| -> DispatchResult {
-			if amount.is_zero() {
-				return Ok(());
-			}
-			T::Currency::transfer(&pot, to, amount, Preservation::Expendable).map(|_| ())
-		};
-		let Some((first, rest)) = agreed.split_first() else {
-			pay(shipper, fee)?;
-			Self::deposit_event(Event::FeeShared { order, share: fee, recipients: 0 });
+	/// Pays an order's `fee` back to its `shipper` from the fee pot.
+	fn refund_fee(shipper: &T::AccountId, fee: BalanceOf<T>) -> DispatchResult {
+		if fee.is_zero() {
 			return Ok(());
-		};
-		let count: BalanceOf<T> = (agreed.len() as u32).into();
-		let share = fee / count;
-		pay(first, fee.saturating_sub(share.saturating_mul(count.saturating_sub(One::one()))))?;
-		for who in rest {
-			pay(who, share)?;
 		}
-		Self::deposit_event(Event::FeeShared { order, share, recipients: agreed.len() as u32 });
-		Ok(())
+		T::Currency::transfer(&Self::fee_pot(), shipper, fee, Preservation::Expendable).map(|_| ())
 	}
 
 	/// Releases a committee without judging: the order was cancelled before any outcome.
@@ -705,13 +738,7 @@ impl<T: Config> Pallet<T> {
 			}
 		});
 		if let Some(fee) = Fees::<T>::take(order) {
-			let _ = T::Currency::transfer(
-				&Self::fee_pot(),
-				&committee.shipper,
-				fee,
-				Preservation::Expendable,
-			)
-			.defensive();
+			let _ = Self::refund_fee(&committee.shipper, fee).defensive();
 		}
 		Self::deposit_event(Event::CommitteeReleased { order });
 	}
@@ -756,7 +783,9 @@ impl<T: Config> Pallet<T> {
 		let candidates = Candidates::<T>::get();
 		let mut total_active = BalanceOf::<T>::zero();
 		let mut with_stake = 0usize;
+		let mut credited = BalanceOf::<T>::zero();
 		for (who, info) in Attesters::<T>::iter() {
+			credited.saturating_accrue(info.fees);
 			ensure!(
 				T::Currency::balance_on_hold(&Self::reason(), &who) == info.stake.total,
 				"stake hold differs from the attester's ledger"
@@ -792,9 +821,15 @@ impl<T: Config> Pallet<T> {
 				"reporters of an order without committee"
 			);
 		}
-		for (order, _) in Fees::<T>::iter() {
+		let mut owed = credited;
+		for (order, fee) in Fees::<T>::iter() {
 			ensure!(Committees::<T>::contains_key(order), "a fee for an order without committee");
+			owed.saturating_accrue(fee);
 		}
+		ensure!(
+			T::Currency::balance(&Self::fee_pot()) >= owed,
+			"the fee pot holds less than the fees credited and waiting"
+		);
 		Ok(())
 	}
 }

@@ -26,6 +26,9 @@
 //!   agreeing (same class, numeric fields within `Tolerance`): shares the order's fee equally;
 //!   wrong: slashed `WrongReportFraction`; silent: slashed `SilenceFraction`. Scores move as an
 //!   exponential moving average; fault counts are kept.
+//! - **Fees.** A member's share is credited to its ledger, which the judgement writes anyway,
+//!   and waits in the fee pot until the member calls `claim_fees` (or withdraws its last stake,
+//!   which pays it out): one transfer per claim instead of one per member and order.
 //!
 //! [`OutcomeHandler`]: surety_primitives::protocol::OutcomeHandler
 
@@ -38,6 +41,7 @@ pub use pallet::*;
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
 mod impls;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -65,7 +69,7 @@ pub mod pallet {
 		OrderId, ProposalHandler, Report, Reporters, SlashScheduler,
 	};
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -257,9 +261,11 @@ pub mod pallet {
 			verdict: Verdict,
 			slashed: BalanceOf<T>,
 		},
-		/// The order's fee was shared: `share` to each agreeing member (or all of it back to the
-		/// shipper when none agreed).
+		/// The order's fee was shared: `share` credited to each agreeing member, to claim with
+		/// `claim_fees` (or all of it paid back to the shipper when none agreed).
 		FeeShared { order: OrderId, share: BalanceOf<T>, recipients: u32 },
+		/// An attester was paid the fee shares credited to it.
+		FeesClaimed { attester: T::AccountId, amount: BalanceOf<T> },
 		/// A committee was released without judging (the order was cancelled).
 		CommitteeReleased { order: OrderId },
 		/// An applied slash took `amount` from an attester's stake.
@@ -310,6 +316,8 @@ pub mod pallet {
 		TooManyRounds,
 		/// Every block the deadline could be queued in is full.
 		QueueFull,
+		/// No fee share is waiting to be claimed.
+		NoFeesToClaim,
 		/// An internal invariant failed; nothing was changed.
 		Defensive,
 	}
@@ -394,10 +402,10 @@ pub mod pallet {
 		}
 
 		/// Releases the unbonded chunks that are ripe; forgets the attester when nothing is
-		/// left.
+		/// left, paying out its unclaimed fee shares first.
 		///
 		/// Errors: `NotAttester`, `NothingToWithdraw`. Events: `StakeWithdrawn`,
-		/// `AttesterDeregistered`.
+		/// `FeesClaimed`, `AttesterDeregistered`.
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::withdraw_unbonded(T::MaxUnbondingChunks::get()))]
 		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
@@ -427,6 +435,15 @@ pub mod pallet {
 			let used =
 				if proposed { T::WeightInfo::attest() } else { T::WeightInfo::attest_recorded() };
 			Ok(Some(used).into())
+		}
+
+		/// Pays the caller the fee shares credited to it by the judgements of its reports.
+		///
+		/// Errors: `NotAttester`, `NoFeesToClaim`. Event: `FeesClaimed`.
+		#[pallet::call_index(5)]
+		pub fn claim_fees(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_claim_fees(who)
 		}
 	}
 }

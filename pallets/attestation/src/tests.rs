@@ -91,6 +91,16 @@ fn verdicts() -> Vec<(AccountId, Verdict)> {
 		.collect()
 }
 
+fn events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Attestation(event) => Some(event),
+			_ => None,
+		})
+		.collect()
+}
+
 // ---- Stake ----
 
 #[test]
@@ -485,10 +495,12 @@ fn an_outvoted_colluding_minority_is_slashed_and_the_majority_paid() {
 			verdicts(),
 			vec![(m[0], Verdict::Wrong), (m[1], Verdict::Agreed), (m[2], Verdict::Agreed)]
 		);
-		// 11 in two shares: 6 and 5.
-		assert_eq!(Balances::free_balance(m[1]) - before[1], 6);
-		assert_eq!(Balances::free_balance(m[2]) - before[2], 5);
-		assert_eq!(Balances::free_balance(m[0]), before[0]);
+		// 11 in two shares, 6 and 5, credited to the ledgers: no balance moved yet.
+		let fees: Vec<_> = m.iter().map(|a| Attesters::<Test>::get(a).unwrap().fees).collect();
+		assert_eq!(fees, vec![0, 6, 5]);
+		assert!(m.iter().zip(&before).all(|(a, b)| Balances::free_balance(a) == *b));
+		assert_eq!(Balances::free_balance(pot), 1 + 11);
+		assert!(events().contains(&Event::FeeShared { order: 0, share: 5, recipients: 2 }));
 		let liar = Attesters::<Test>::get(m[0]).unwrap();
 		assert_eq!((liar.seats, liar.faults, liar.stake.reserved), (0, 1, SEAT / 2));
 		assert!(liar.score < Perbill::from_percent(50));
@@ -559,6 +571,72 @@ fn nobody_agreeing_returns_the_fee_to_the_shipper() {
 		assert_eq!(Balances::free_balance(SHIPPER) - before, 9);
 		assert_eq!(slashes().len(), COMMITTEE as usize);
 		assert!(verdicts().iter().all(|(_, v)| *v == Verdict::Silent));
+	});
+}
+
+/// Judges order 0 with every member agreeing on a fee of `fee`; returns the members.
+fn judged_with_fee(fee: Balance) -> Vec<AccountId> {
+	register_all();
+	open(0);
+	let m = members(0);
+	for member in &m {
+		assert_ok!(attest(*member, 0, on_time()));
+	}
+	let pot = Attestation::fee_account();
+	Balances::set_balance(&pot, Balances::free_balance(pot) + fee);
+	Attestation::fee_paid(0, fee);
+	assert_ok!(Attestation::on_final_outcome(0, on_time()));
+	m
+}
+
+#[test]
+fn claim_fees_pays_the_credited_shares_once() {
+	test(|| {
+		let m = judged_with_fee(10);
+		// 10 in three shares: 4, 3, 3 (the remainder to the first agreeing member).
+		let fees: Vec<_> = m.iter().map(|a| Attesters::<Test>::get(a).unwrap().fees).collect();
+		assert_eq!(fees, vec![4, 3, 3]);
+		let before = Balances::free_balance(m[0]);
+		assert_ok!(Attestation::claim_fees(RuntimeOrigin::signed(m[0])));
+		assert_eq!(Balances::free_balance(m[0]) - before, 4);
+		assert_eq!(Attesters::<Test>::get(m[0]).unwrap().fees, 0);
+		assert!(events().contains(&Event::FeesClaimed { attester: m[0], amount: 4 }));
+		assert_noop!(
+			Attestation::claim_fees(RuntimeOrigin::signed(m[0])),
+			Error::<Test>::NoFeesToClaim
+		);
+		assert_noop!(
+			Attestation::claim_fees(RuntimeOrigin::signed(SHIPPER)),
+			Error::<Test>::NotAttester
+		);
+		assert_noop!(Attestation::claim_fees(RuntimeOrigin::none()), BadOrigin);
+	});
+}
+
+#[test]
+fn leaving_pays_out_the_fees_not_yet_claimed() {
+	test(|| {
+		let m = judged_with_fee(10);
+		let stake = Attesters::<Test>::get(m[1]).unwrap().stake.total;
+		assert_ok!(Attestation::unbond(RuntimeOrigin::signed(m[1]), stake));
+		run_to_block(1 + UNBONDING);
+		let before = Balances::free_balance(m[1]);
+		assert_ok!(Attestation::withdraw_unbonded(RuntimeOrigin::signed(m[1])));
+		// The stake and the 3 credited, then the ledger is forgotten.
+		assert_eq!(Balances::free_balance(m[1]) - before, stake + 3);
+		assert!(Attesters::<Test>::get(m[1]).is_none());
+		assert!(events().contains(&Event::FeesClaimed { attester: m[1], amount: 3 }));
+	});
+}
+
+#[test]
+fn a_fee_pot_short_of_the_credited_fees_breaks_the_invariant() {
+	test(|| {
+		judged_with_fee(10);
+		let pot = Attestation::fee_account();
+		Balances::set_balance(&pot, Balances::free_balance(pot) - 1);
+		assert!(Attestation::do_try_state().is_err());
+		Balances::set_balance(&pot, Balances::free_balance(pot) + 1);
 	});
 }
 

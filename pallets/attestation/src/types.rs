@@ -91,6 +91,9 @@ pub struct AttesterInfo<T: Config> {
 	pub judged: u32,
 	/// Judged reports that were wrong or missing.
 	pub faults: u32,
+	/// Fee shares earned and not yet claimed (`claim_fees`). They wait in the fee pot: crediting
+	/// the ledger the judgement writes anyway saves a transfer per member and order.
+	pub fees: BalanceOf<T>,
 }
 
 /// What became of a member's report when it was judged.

@@ -24,6 +24,8 @@ pub trait WeightInfo {
 	fn open(a: u32) -> Weight;
 	/// Drawing an escalated round among `a` registered attesters.
 	fn escalate(a: u32) -> Weight;
-	/// Judging `m` members against the final outcome and sharing the fee.
+	/// Judging `m` members against the final outcome and crediting the fee.
 	fn judge(m: u32) -> Weight;
+	/// Paying an attester the fee shares credited to it.
+	fn claim_fees() -> Weight;
 }

@@ -47,7 +47,7 @@ use core::marker::PhantomData;
 pub struct WeightInfo<T>(PhantomData<T>);
 impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// Storage: `Attestation::Attesters` (r:1 w:1)
-	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
+	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(289), added: 2764, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -60,14 +60,14 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `18888`
 		//  Estimated: `17871`
-		// Minimum execution time: 198_733_000 picoseconds.
-		Weight::from_parts(237_786_000, 0)
+		// Minimum execution time: 201_618_000 picoseconds.
+		Weight::from_parts(328_085_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// Storage: `Attestation::Attesters` (r:1 w:1)
-	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
+	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(289), added: 2764, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -78,44 +78,60 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// Proof: `Attestation::TotalActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `18642`
+		//  Measured:  `18658`
 		//  Estimated: `17871`
-		// Minimum execution time: 208_250_000 picoseconds.
-		Weight::from_parts(275_326_000, 0)
+		// Minimum execution time: 203_562_000 picoseconds.
+		Weight::from_parts(331_351_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
 	}
 	/// Storage: `Attestation::Attesters` (r:1 w:1)
-	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
+	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(289), added: 2764, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Candidates` (r:1 w:1)
 	/// Proof: `Attestation::Candidates` (`max_values`: Some(1), `max_size`: Some(16386), added: 16881, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::TotalActiveStake` (r:1 w:1)
 	/// Proof: `Attestation::TotalActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn unbond() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `17680`
+		//  Measured:  `17696`
 		//  Estimated: `17871`
-		// Minimum execution time: 110_788_000 picoseconds.
-		Weight::from_parts(153_949_000, 0)
+		// Minimum execution time: 111_058_000 picoseconds.
+		Weight::from_parts(176_491_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
 	/// Storage: `Attestation::Attesters` (r:1 w:1)
-	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(289), added: 2764, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// The range of component `c` is `[1, 8]`.
-	fn withdraw_unbonded(_c: u32, ) -> Weight {
+	fn withdraw_unbonded(c: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `918 + c * (20 ±0)`
-		//  Estimated: `3738`
-		// Minimum execution time: 93_324_000 picoseconds.
-		Weight::from_parts(141_829_477, 0)
-			.saturating_add(Weight::from_parts(0, 3738))
+		//  Measured:  `1073 + c * (20 ±0)`
+		//  Estimated: `6196`
+		// Minimum execution time: 153_017_000 picoseconds.
+		Weight::from_parts(256_452_910, 0)
+			.saturating_add(Weight::from_parts(0, 6196))
+			// Standard Error: 103_456
+			.saturating_add(Weight::from_parts(440_432, 0).saturating_mul(c.into()))
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().writes(4))
+	}
+	/// Storage: `Attestation::Attesters` (r:1 w:1)
+	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(289), added: 2764, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:2)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	fn claim_fees() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `715`
+		//  Estimated: `6196`
+		// Minimum execution time: 94_808_000 picoseconds.
+		Weight::from_parts(161_904_000, 0)
+			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -133,10 +149,10 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// Proof: `Disputes::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
 	fn attest() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2772`
+		//  Measured:  `1502`
 		//  Estimated: `4267`
-		// Minimum execution time: 100_308_000 picoseconds.
-		Weight::from_parts(129_843_000, 0)
+		// Minimum execution time: 72_456_000 picoseconds.
+		Weight::from_parts(107_862_000, 0)
 			.saturating_add(Weight::from_parts(0, 4267))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -149,8 +165,8 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `836`
 		//  Estimated: `4267`
-		// Minimum execution time: 41_789_000 picoseconds.
-		Weight::from_parts(50_174_000, 0)
+		// Minimum execution time: 35_177_000 picoseconds.
+		Weight::from_parts(62_507_000, 0)
 			.saturating_add(Weight::from_parts(0, 4267))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -173,10 +189,10 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// Proof: `Slashing::ApplyQueue` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::FaultedInBlock` (r:1 w:1)
 	/// Proof: `Slashing::FaultedInBlock` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Slashing::PendingTotal` (r:81 w:81)
+	/// Storage: `Slashing::PendingTotal` (r:86 w:86)
 	/// Proof: `Slashing::PendingTotal` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Attesters` (r:145 w:145)
-	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Attesters` (r:150 w:150)
+	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(289), added: 2764, mode: `MaxEncodedLen`)
 	/// Storage: `Disputes::Cases` (r:32 w:32)
 	/// Proof: `Disputes::Cases` (`max_values`: None, `max_size`: Some(483), added: 2958, mode: `MaxEncodedLen`)
 	/// Storage: `Fulfillment::Orders` (r:32 w:0)
@@ -192,18 +208,18 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `27477 + n * (1929 ±0)`
-		//  Estimated: `37796 + n * (11708 ±11)`
+		//  Measured:  `23745 + n * (867 ±0)`
+		//  Estimated: `32361 + n * (12538 ±0)`
 		// Minimum execution time: 12_944_000 picoseconds.
-		Weight::from_parts(178_154_973, 0)
-			.saturating_add(Weight::from_parts(0, 37796))
-			// Standard Error: 1_910_297
-			.saturating_add(Weight::from_parts(370_656_837, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(23))
+		Weight::from_parts(970_979_082, 0)
+			.saturating_add(Weight::from_parts(0, 32361))
+			// Standard Error: 6_614_667
+			.saturating_add(Weight::from_parts(298_327_160, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(21))
 			.saturating_add(T::DbWeight::get().reads((10_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(20))
+			.saturating_add(T::DbWeight::get().writes(17))
 			.saturating_add(T::DbWeight::get().writes((15_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 11708).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 12538).saturating_mul(n.into()))
 	}
 	/// Storage: `Attestation::Committees` (r:1 w:1)
 	/// Proof: `Attestation::Committees` (`max_values`: None, `max_size`: Some(802), added: 3277, mode: `MaxEncodedLen`)
@@ -214,7 +230,7 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// Storage: `Babe::EpochStart` (r:1 w:0)
 	/// Proof: `Babe::EpochStart` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Attesters` (r:3 w:3)
-	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
+	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(289), added: 2764, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::DeadlineQueue` (r:1 w:1)
@@ -222,13 +238,13 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// The range of component `a` is `[3, 256]`.
 	fn open(a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1004 + a * (68 ±0)`
+		//  Measured:  `1028 + a * (68 ±0)`
 		//  Estimated: `17871`
-		// Minimum execution time: 109_625_000 picoseconds.
-		Weight::from_parts(146_890_263, 0)
+		// Minimum execution time: 80_361_000 picoseconds.
+		Weight::from_parts(190_504_087, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
-			// Standard Error: 16_595
-			.saturating_add(Weight::from_parts(697_140, 0).saturating_mul(a.into()))
+			// Standard Error: 37_918
+			.saturating_add(Weight::from_parts(367_299, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(6))
 	}
@@ -241,7 +257,7 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// Storage: `Babe::EpochStart` (r:1 w:0)
 	/// Proof: `Babe::EpochStart` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Attesters` (r:4 w:4)
-	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
+	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(289), added: 2764, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::DeadlineQueue` (r:1 w:1)
@@ -249,13 +265,13 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// The range of component `a` is `[7, 256]`.
 	fn escalate(a: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `1367 + a * (70 ±0)`
+		//  Measured:  `1450 + a * (69 ±0)`
 		//  Estimated: `17871`
-		// Minimum execution time: 129_824_000 picoseconds.
-		Weight::from_parts(212_263_349, 0)
+		// Minimum execution time: 95_159_000 picoseconds.
+		Weight::from_parts(101_089_553, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
-			// Standard Error: 33_763
-			.saturating_add(Weight::from_parts(317_164, 0).saturating_mul(a.into()))
+			// Standard Error: 28_430
+			.saturating_add(Weight::from_parts(867_096, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(10))
 			.saturating_add(T::DbWeight::get().writes(7))
 	}
@@ -267,10 +283,12 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// Proof: `Attestation::DeadlineQueue` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::OrderReporters` (r:1 w:0)
 	/// Proof: `Attestation::OrderReporters` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Fees` (r:1 w:1)
+	/// Proof: `Attestation::Fees` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Candidates` (r:1 w:1)
 	/// Proof: `Attestation::Candidates` (`max_values`: Some(1), `max_size`: Some(16386), added: 16881, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Attesters` (r:7 w:7)
-	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
+	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(289), added: 2764, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::FaultedInWindow` (r:1 w:1)
 	/// Proof: `Slashing::FaultedInWindow` (`max_values`: None, `max_size`: Some(25), added: 2500, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::TotalActiveStake` (r:1 w:0)
@@ -283,10 +301,6 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// Proof: `Slashing::FaultedInBlock` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::PendingTotal` (r:3 w:3)
 	/// Proof: `Slashing::PendingTotal` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Fees` (r:1 w:1)
-	/// Proof: `Attestation::Fees` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:5 w:5)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::PendingByOffender` (r:0 w:3)
 	/// Proof: `Slashing::PendingByOffender` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::PendingSlashes` (r:0 w:3)
@@ -294,17 +308,17 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	/// The range of component `m` is `[1, 7]`.
 	fn judge(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `18509 + m * (752 ±0)`
-		//  Estimated: `17871 + m * (2748 ±69)`
-		// Minimum execution time: 270_757_000 picoseconds.
-		Weight::from_parts(204_491_183, 0)
+		//  Measured:  `17415 + m * (463 ±0)`
+		//  Estimated: `17871 + m * (2764 ±0)`
+		// Minimum execution time: 178_234_000 picoseconds.
+		Weight::from_parts(268_378_889, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
-			// Standard Error: 2_556_901
-			.saturating_add(Weight::from_parts(136_015_694, 0).saturating_mul(m.into()))
-			.saturating_add(T::DbWeight::get().reads(9))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(m.into())))
-			.saturating_add(T::DbWeight::get().writes(5))
-			.saturating_add(T::DbWeight::get().writes((4_u64).saturating_mul(m.into())))
-			.saturating_add(Weight::from_parts(0, 2748).saturating_mul(m.into()))
+			// Standard Error: 1_953_020
+			.saturating_add(Weight::from_parts(48_036_389, 0).saturating_mul(m.into()))
+			.saturating_add(T::DbWeight::get().reads(7))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(m.into())))
+			.saturating_add(T::DbWeight::get().writes(4))
+			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(m.into())))
+			.saturating_add(Weight::from_parts(0, 2764).saturating_mul(m.into()))
 	}
 }

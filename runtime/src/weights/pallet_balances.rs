@@ -52,8 +52,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
-		// Minimum execution time: 91_121_000 picoseconds.
-		Weight::from_parts(101_089_000, 0)
+		// Minimum execution time: 81_343_000 picoseconds.
+		Weight::from_parts(130_975_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -64,8 +64,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
-		// Minimum execution time: 71_624_000 picoseconds.
-		Weight::from_parts(83_517_000, 0)
+		// Minimum execution time: 64_531_000 picoseconds.
+		Weight::from_parts(69_330_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -76,8 +76,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `39`
 		//  Estimated: `3593`
-		// Minimum execution time: 41_057_000 picoseconds.
-		Weight::from_parts(50_044_000, 0)
+		// Minimum execution time: 35_467_000 picoseconds.
+		Weight::from_parts(38_763_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -88,8 +88,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `174`
 		//  Estimated: `3593`
-		// Minimum execution time: 44_123_000 picoseconds.
-		Weight::from_parts(52_609_000, 0)
+		// Minimum execution time: 36_138_000 picoseconds.
+		Weight::from_parts(40_216_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -100,8 +100,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `103`
 		//  Estimated: `6196`
-		// Minimum execution time: 95_348_000 picoseconds.
-		Weight::from_parts(118_242_000, 0)
+		// Minimum execution time: 84_408_000 picoseconds.
+		Weight::from_parts(109_495_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -112,8 +112,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `3593`
-		// Minimum execution time: 87_464_000 picoseconds.
-		Weight::from_parts(117_841_000, 0)
+		// Minimum execution time: 78_498_000 picoseconds.
+		Weight::from_parts(105_117_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -124,8 +124,8 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `174`
 		//  Estimated: `3593`
-		// Minimum execution time: 36_147_000 picoseconds.
-		Weight::from_parts(42_800_000, 0)
+		// Minimum execution time: 30_647_000 picoseconds.
+		Weight::from_parts(56_987_000, 0)
 			.saturating_add(Weight::from_parts(0, 3593))
 			.saturating_add(T::DbWeight::get().reads(1))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -137,11 +137,11 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0 + u * (85 ±0)`
 		//  Estimated: `990 + u * (2603 ±0)`
-		// Minimum execution time: 37_450_000 picoseconds.
-		Weight::from_parts(38_723_000, 0)
+		// Minimum execution time: 41_388_000 picoseconds.
+		Weight::from_parts(42_570_000, 0)
 			.saturating_add(Weight::from_parts(0, 990))
-			// Standard Error: 309_095
-			.saturating_add(Weight::from_parts(30_644_351, 0).saturating_mul(u.into()))
+			// Standard Error: 354_935
+			.saturating_add(Weight::from_parts(31_325_681, 0).saturating_mul(u.into()))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(u.into())))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(u.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(u.into()))
@@ -150,24 +150,24 @@ impl<T: frame_system::Config> pallet_balances::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 14_648_000 picoseconds.
-		Weight::from_parts(17_753_000, 0)
+		// Minimum execution time: 11_903_000 picoseconds.
+		Weight::from_parts(20_739_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn burn_allow_death() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 57_167_000 picoseconds.
-		Weight::from_parts(66_996_000, 0)
+		// Minimum execution time: 51_477_000 picoseconds.
+		Weight::from_parts(61_024_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 	fn burn_keep_alive() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `0`
 		//  Estimated: `0`
-		// Minimum execution time: 38_713_000 picoseconds.
-		Weight::from_parts(47_218_000, 0)
+		// Minimum execution time: 35_446_000 picoseconds.
+		Weight::from_parts(56_837_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 	}
 }

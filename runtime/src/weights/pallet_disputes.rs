@@ -67,17 +67,17 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 	/// Storage: `Babe::EpochStart` (r:1 w:0)
 	/// Proof: `Babe::EpochStart` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Attesters` (r:4 w:4)
-	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
+	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(289), added: 2764, mode: `MaxEncodedLen`)
 	/// Storage: `Timestamp::Now` (r:1 w:0)
 	/// Proof: `Timestamp::Now` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::DeadlineQueue` (r:1 w:1)
 	/// Proof: `Attestation::DeadlineQueue` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	fn dispute_escalating() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `21000`
+		//  Measured:  `20845`
 		//  Estimated: `17871`
-		// Minimum execution time: 432_271_000 picoseconds.
-		Weight::from_parts(566_994_000, 0)
+		// Minimum execution time: 378_830_000 picoseconds.
+		Weight::from_parts(568_296_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
 			.saturating_add(T::DbWeight::get().reads(16))
 			.saturating_add(T::DbWeight::get().writes(13))
@@ -98,8 +98,8 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1726`
 		//  Estimated: `6222`
-		// Minimum execution time: 218_179_000 picoseconds.
-		Weight::from_parts(272_952_000, 0)
+		// Minimum execution time: 178_004_000 picoseconds.
+		Weight::from_parts(305_102_000, 0)
 			.saturating_add(Weight::from_parts(0, 6222))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -126,7 +126,7 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 	/// Proof: `Disputes::Deposits` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:5 w:5)
+	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Committees` (r:1 w:1)
 	/// Proof: `Attestation::Committees` (`max_values`: None, `max_size`: Some(802), added: 3277, mode: `MaxEncodedLen`)
@@ -145,7 +145,7 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 	/// Storage: `Attestation::Candidates` (r:1 w:1)
 	/// Proof: `Attestation::Candidates` (`max_values`: Some(1), `max_size`: Some(16386), added: 16881, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Attesters` (r:7 w:7)
-	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
+	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(289), added: 2764, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::TotalActiveStake` (r:1 w:0)
 	/// Proof: `Attestation::TotalActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Fulfillment::OrderRecords` (r:0 w:1)
@@ -156,13 +156,13 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 	/// Proof: `Slashing::PendingSlashes` (`max_values`: None, `max_size`: Some(255), added: 2730, mode: `MaxEncodedLen`)
 	fn rule() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `27649`
-		//  Estimated: `20226`
-		// Minimum execution time: 1_117_766_000 picoseconds.
-		Weight::from_parts(1_424_822_000, 0)
-			.saturating_add(Weight::from_parts(0, 20226))
-			.saturating_add(T::DbWeight::get().reads(42))
-			.saturating_add(T::DbWeight::get().writes(56))
+		//  Measured:  `24218`
+		//  Estimated: `20338`
+		// Minimum execution time: 758_412_000 picoseconds.
+		Weight::from_parts(918_923_000, 0)
+			.saturating_add(Weight::from_parts(0, 20338))
+			.saturating_add(T::DbWeight::get().reads(40))
+			.saturating_add(T::DbWeight::get().writes(54))
 	}
 	/// Storage: `Disputes::Timers` (r:1 w:1)
 	/// Proof: `Disputes::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
@@ -172,7 +172,7 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 	/// Proof: `Fulfillment::Orders` (`max_values`: None, `max_size`: Some(242), added: 2717, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:16 w:16)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:77 w:77)
+	/// Storage: `System::Account` (r:33 w:33)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Committees` (r:16 w:16)
 	/// Proof: `Attestation::Committees` (`max_values`: None, `max_size`: Some(802), added: 3277, mode: `MaxEncodedLen`)
@@ -186,25 +186,25 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 	/// Proof: `Attestation::OrderReporters` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Candidates` (r:1 w:1)
 	/// Proof: `Attestation::Candidates` (`max_values`: Some(1), `max_size`: Some(16386), added: 16881, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Attesters` (r:44 w:44)
-	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Attesters` (r:47 w:47)
+	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(289), added: 2764, mode: `MaxEncodedLen`)
 	/// Storage: `Fulfillment::OrderRecords` (r:0 w:16)
 	/// Proof: `Fulfillment::OrderRecords` (`max_values`: None, `max_size`: Some(166), added: 2641, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[0, 16]`.
 	fn on_initialize(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `23756 + n * (3460 ±0)`
-		//  Estimated: `17871 + n * (12505 ±0)`
-		// Minimum execution time: 11_061_000 picoseconds.
-		Weight::from_parts(13_555_000, 0)
+		//  Measured:  `21527 + n * (2117 ±0)`
+		//  Estimated: `17871 + n * (8022 ±0)`
+		// Minimum execution time: 5_380_000 picoseconds.
+		Weight::from_parts(5_820_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
-			// Standard Error: 4_259_952
-			.saturating_add(Weight::from_parts(706_399_601, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(5))
-			.saturating_add(T::DbWeight::get().reads((15_u64).saturating_mul(n.into())))
+			// Standard Error: 3_506_327
+			.saturating_add(Weight::from_parts(453_603_902, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(4))
+			.saturating_add(T::DbWeight::get().reads((12_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
-			.saturating_add(T::DbWeight::get().writes((15_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 12505).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().writes((12_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 8022).saturating_mul(n.into()))
 	}
 	/// Storage: `Disputes::Timers` (r:1 w:1)
 	/// Proof: `Disputes::Timers` (`max_values`: None, `max_size`: Some(141), added: 2616, mode: `MaxEncodedLen`)
@@ -212,7 +212,7 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 	/// Proof: `Disputes::Cases` (`max_values`: None, `max_size`: Some(483), added: 2958, mode: `MaxEncodedLen`)
 	/// Storage: `Fulfillment::Orders` (r:16 w:16)
 	/// Proof: `Fulfillment::Orders` (`max_values`: None, `max_size`: Some(242), added: 2717, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:65 w:65)
+	/// Storage: `System::Account` (r:33 w:33)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:16 w:16)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
@@ -234,7 +234,7 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 	/// Proof: `Slashing::ApplyQueue` (`max_values`: None, `max_size`: Some(269), added: 2744, mode: `MaxEncodedLen`)
 	/// Storage: `Slashing::FaultedInBlock` (r:2 w:2)
 	/// Proof: `Slashing::FaultedInBlock` (`max_values`: None, `max_size`: Some(37), added: 2512, mode: `MaxEncodedLen`)
-	/// Storage: `Slashing::PendingTotal` (r:82 w:82)
+	/// Storage: `Slashing::PendingTotal` (r:85 w:85)
 	/// Proof: `Slashing::PendingTotal` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	/// Storage: `Fulfillment::Carriers` (r:16 w:16)
 	/// Proof: `Fulfillment::Carriers` (`max_values`: None, `max_size`: Some(289), added: 2764, mode: `MaxEncodedLen`)
@@ -246,8 +246,8 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 	/// Proof: `Attestation::OrderReporters` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::Candidates` (r:1 w:1)
 	/// Proof: `Attestation::Candidates` (`max_values`: Some(1), `max_size`: Some(16386), added: 16881, mode: `MaxEncodedLen`)
-	/// Storage: `Attestation::Attesters` (r:85 w:85)
-	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(273), added: 2748, mode: `MaxEncodedLen`)
+	/// Storage: `Attestation::Attesters` (r:91 w:91)
+	/// Proof: `Attestation::Attesters` (`max_values`: None, `max_size`: Some(289), added: 2764, mode: `MaxEncodedLen`)
 	/// Storage: `Attestation::TotalActiveStake` (r:1 w:0)
 	/// Proof: `Attestation::TotalActiveStake` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Fulfillment::OrderRecords` (r:0 w:16)
@@ -259,18 +259,18 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[0, 16]`.
 	fn on_initialize_faulted(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `26134 + n * (4145 ±0)`
-		//  Estimated: `17871 + n * (14475 ±0)`
-		// Minimum execution time: 6_011_000 picoseconds.
-		Weight::from_parts(225_926_637, 0)
+		//  Measured:  `23387 + n * (2732 ±0)`
+		//  Estimated: `17871 + n * (14963 ±0)`
+		// Minimum execution time: 5_301_000 picoseconds.
+		Weight::from_parts(5_823_381, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
-			// Standard Error: 18_942_344
-			.saturating_add(Weight::from_parts(1_142_213_220, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(19))
-			.saturating_add(T::DbWeight::get().reads((23_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(17))
-			.saturating_add(T::DbWeight::get().writes((35_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 14475).saturating_mul(n.into()))
+			// Standard Error: 15_828_608
+			.saturating_add(Weight::from_parts(1_054_586_550, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(17))
+			.saturating_add(T::DbWeight::get().reads((21_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(15))
+			.saturating_add(T::DbWeight::get().writes((33_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 14963).saturating_mul(n.into()))
 	}
 	/// Storage: `Disputes::Cases` (r:1 w:1)
 	/// Proof: `Disputes::Cases` (`max_values`: None, `max_size`: Some(483), added: 2958, mode: `MaxEncodedLen`)
@@ -280,8 +280,8 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `185`
 		//  Estimated: `3948`
-		// Minimum execution time: 50_985_000 picoseconds.
-		Weight::from_parts(61_165_000, 0)
+		// Minimum execution time: 44_964_000 picoseconds.
+		Weight::from_parts(67_276_000, 0)
 			.saturating_add(Weight::from_parts(0, 3948))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))

@@ -58,8 +58,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `615`
 		//  Estimated: `3754`
-		// Minimum execution time: 112_501_000 picoseconds.
-		Weight::from_parts(152_536_000, 0)
+		// Minimum execution time: 91_021_000 picoseconds.
+		Weight::from_parts(123_151_000, 0)
 			.saturating_add(Weight::from_parts(0, 3754))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -76,8 +76,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `825`
 		//  Estimated: `3754`
-		// Minimum execution time: 120_075_000 picoseconds.
-		Weight::from_parts(152_747_000, 0)
+		// Minimum execution time: 96_962_000 picoseconds.
+		Weight::from_parts(106_039_000, 0)
 			.saturating_add(Weight::from_parts(0, 3754))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -90,8 +90,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `504`
 		//  Estimated: `3754`
-		// Minimum execution time: 38_742_000 picoseconds.
-		Weight::from_parts(51_236_000, 0)
+		// Minimum execution time: 27_442_000 picoseconds.
+		Weight::from_parts(32_331_000, 0)
 			.saturating_add(Weight::from_parts(0, 3754))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -107,11 +107,11 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `822 + c * (20 ±0)`
 		//  Estimated: `3754`
-		// Minimum execution time: 92_924_000 picoseconds.
-		Weight::from_parts(112_264_891, 0)
+		// Minimum execution time: 76_002_000 picoseconds.
+		Weight::from_parts(100_140_747, 0)
 			.saturating_add(Weight::from_parts(0, 3754))
-			// Standard Error: 85_870
-			.saturating_add(Weight::from_parts(1_142_594, 0).saturating_mul(c.into()))
+			// Standard Error: 104_735
+			.saturating_add(Weight::from_parts(510_146, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -130,13 +130,13 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 	/// The range of component `s` is `[0, 15]`.
 	fn create_order(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `3009 + s * (527 ±0)`
+		//  Measured:  `1739 + s * (48 ±0)`
 		//  Estimated: `3991 + s * (3001 ±0)`
-		// Minimum execution time: 144_100_000 picoseconds.
-		Weight::from_parts(167_126_962, 0)
+		// Minimum execution time: 109_897_000 picoseconds.
+		Weight::from_parts(131_561_370, 0)
 			.saturating_add(Weight::from_parts(0, 3991))
-			// Standard Error: 44_990
-			.saturating_add(Weight::from_parts(14_021_088, 0).saturating_mul(s.into()))
+			// Standard Error: 42_737
+			.saturating_add(Weight::from_parts(4_700_804, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -164,10 +164,10 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 	/// Proof: `Fulfillment::TotalOpenValue` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	fn accept_order() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `21065`
+		//  Measured:  `19399`
 		//  Estimated: `17871`
-		// Minimum execution time: 311_805_000 picoseconds.
-		Weight::from_parts(416_120_000, 0)
+		// Minimum execution time: 231_464_000 picoseconds.
+		Weight::from_parts(275_466_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
 			.saturating_add(T::DbWeight::get().reads(12))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -200,10 +200,10 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 	/// Proof: `Attestation::OrderReporters` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	fn cancel_order() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `23745`
+		//  Measured:  `20979`
 		//  Estimated: `17871`
-		// Minimum execution time: 296_797_000 picoseconds.
-		Weight::from_parts(418_645_000, 0)
+		// Minimum execution time: 223_649_000 picoseconds.
+		Weight::from_parts(341_370_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(14))
@@ -236,10 +236,10 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 	/// Proof: `Attestation::OrderReporters` (`max_values`: None, `max_size`: Some(145), added: 2620, mode: `MaxEncodedLen`)
 	fn release_order() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `23745`
+		//  Measured:  `20979`
 		//  Estimated: `17871`
-		// Minimum execution time: 335_990_000 picoseconds.
-		Weight::from_parts(480_411_000, 0)
+		// Minimum execution time: 220_564_000 picoseconds.
+		Weight::from_parts(274_455_000, 0)
 			.saturating_add(Weight::from_parts(0, 17871))
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(14))
@@ -257,13 +257,13 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[0, 64]`.
 	fn on_initialize(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `6611 + n * (1023 ±0)`
+		//  Measured:  `2140 + n * (90 ±0)`
 		//  Estimated: `3991 + n * (2717 ±0)`
-		// Minimum execution time: 16_450_000 picoseconds.
-		Weight::from_parts(48_010_615, 0)
+		// Minimum execution time: 7_495_000 picoseconds.
+		Weight::from_parts(7_905_000, 0)
 			.saturating_add(Weight::from_parts(0, 3991))
-			// Standard Error: 543_775
-			.saturating_add(Weight::from_parts(80_088_846, 0).saturating_mul(n.into()))
+			// Standard Error: 443_150
+			.saturating_add(Weight::from_parts(69_373_710, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -288,10 +288,10 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 	/// Proof: `Fulfillment::OrderRecords` (`max_values`: None, `max_size`: Some(166), added: 2641, mode: `MaxEncodedLen`)
 	fn settle_delivered_on_time() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4664`
+		//  Measured:  `3394`
 		//  Estimated: `8799`
-		// Minimum execution time: 281_278_000 picoseconds.
-		Weight::from_parts(377_248_000, 0)
+		// Minimum execution time: 227_367_000 picoseconds.
+		Weight::from_parts(268_333_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -330,10 +330,10 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 	/// Proof: `Slashing::PendingSlashes` (`max_values`: None, `max_size`: Some(255), added: 2730, mode: `MaxEncodedLen`)
 	fn settle_delivered_with_fault() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `6184`
+		//  Measured:  `3747`
 		//  Estimated: `8799`
-		// Minimum execution time: 378_509_000 picoseconds.
-		Weight::from_parts(491_952_000, 0)
+		// Minimum execution time: 263_474_000 picoseconds.
+		Weight::from_parts(321_213_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().writes(16))
@@ -372,10 +372,10 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 	/// Proof: `Slashing::PendingSlashes` (`max_values`: None, `max_size`: Some(255), added: 2730, mode: `MaxEncodedLen`)
 	fn settle_lost() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5812`
+		//  Measured:  `3375`
 		//  Estimated: `6196`
-		// Minimum execution time: 358_482_000 picoseconds.
-		Weight::from_parts(467_657_000, 0)
+		// Minimum execution time: 251_081_000 picoseconds.
+		Weight::from_parts(286_628_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(15))

@@ -64,10 +64,10 @@ impl<T: frame_system::Config> pallet_slashing::WeightInfo for WeightInfo<T> {
 	/// Proof: `Slashing::PendingSlashes` (`max_values`: None, `max_size`: Some(255), added: 2730, mode: `MaxEncodedLen`)
 	fn schedule() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2227`
+		//  Measured:  `1093`
 		//  Estimated: `3734`
-		// Minimum execution time: 83_567_000 picoseconds.
-		Weight::from_parts(115_276_000, 0)
+		// Minimum execution time: 54_192_000 picoseconds.
+		Weight::from_parts(65_683_000, 0)
 			.saturating_add(Weight::from_parts(0, 3734))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -84,10 +84,10 @@ impl<T: frame_system::Config> pallet_slashing::WeightInfo for WeightInfo<T> {
 	/// Proof: `Slashing::PendingByOffender` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel_slash() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `5074`
+		//  Measured:  `2808`
 		//  Estimated: `3754`
-		// Minimum execution time: 118_773_000 picoseconds.
-		Weight::from_parts(156_453_000, 0)
+		// Minimum execution time: 73_548_000 picoseconds.
+		Weight::from_parts(103_955_000, 0)
 			.saturating_add(Weight::from_parts(0, 3754))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -100,10 +100,10 @@ impl<T: frame_system::Config> pallet_slashing::WeightInfo for WeightInfo<T> {
 	/// Proof: `Slashing::PendingTotal` (`max_values`: None, `max_size`: Some(73), added: 2548, mode: `MaxEncodedLen`)
 	fn reduce_slash() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `2880`
+		//  Measured:  `1610`
 		//  Estimated: `3754`
-		// Minimum execution time: 73_107_000 picoseconds.
-		Weight::from_parts(85_270_000, 0)
+		// Minimum execution time: 47_088_000 picoseconds.
+		Weight::from_parts(52_228_000, 0)
 			.saturating_add(Weight::from_parts(0, 3754))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -129,13 +129,13 @@ impl<T: frame_system::Config> pallet_slashing::WeightInfo for WeightInfo<T> {
 	/// The range of component `n` is `[0, 32]`.
 	fn on_initialize(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `4618 + n * (1727 ±0)`
+		//  Measured:  `2114 + n * (665 ±0)`
 		//  Estimated: `16608 + n * (2764 ±0)`
-		// Minimum execution time: 14_878_000 picoseconds.
-		Weight::from_parts(15_780_000, 0)
+		// Minimum execution time: 12_703_000 picoseconds.
+		Weight::from_parts(13_555_000, 0)
 			.saturating_add(Weight::from_parts(0, 16608))
-			// Standard Error: 641_005
-			.saturating_add(Weight::from_parts(167_276_735, 0).saturating_mul(n.into()))
+			// Standard Error: 1_556_662
+			.saturating_add(Weight::from_parts(178_620_216, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
