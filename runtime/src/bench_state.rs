@@ -39,7 +39,7 @@ use surety_primitives::{
 };
 
 use crate::{
-	tests::{all_storage, attest_all, delivered, genesis, HOUR_MS, T0},
+	tests::{all_storage, attest_all, delivered, genesis, protocol_hooks, HOUR_MS, T0},
 	AccountId, Attestation, Balances, Disputes, Fulfillment, Runtime, RuntimeOrigin, Slashing,
 	System,
 };
@@ -164,13 +164,10 @@ fn bench_state() {
 		std::env::var("SURETY_BENCH_BACKGROUND").ok().and_then(|n| n.parse().ok()).unwrap_or(100);
 	let hooks = std::env::var("SURETY_BENCH_HOOKS").unwrap_or_default();
 	genesis(DEV_RUNTIME_PRESET).execute_with(|| {
-		System::set_block_number(1);
-		pallet_timestamp::Now::<Runtime>::put(T0);
-		// The size of the state everything measured runs beside (scaling, issue 8 item 2).
-		background(count);
+		beside_background(count);
 		let (plan, due) = match hooks.as_str() {
 			"1" => (serde_json::json!({}), serde_json::json!([])),
-			"due" => (serde_json::json!({}), hooks_due()),
+			"due" => (serde_json::json!({}), serde_json::json!(hooks_due())),
 			_ => (per_call_orders(), serde_json::json!([])),
 		};
 		as_genesis();
@@ -192,9 +189,17 @@ fn bench_state() {
 	});
 }
 
+/// Block 1 at `T0`, beside `count` other open orders and pending slashes: the size of the
+/// state everything measured runs beside (scaling, issue 8 item 2).
+pub(crate) fn beside_background(count: u32) {
+	System::set_block_number(1);
+	pallet_timestamp::Now::<Runtime>::put(T0);
+	background(count);
+}
+
 /// The benchmark block is block 1 at time 0 on the spec built from this state: the timestamp
 /// must be 0 for BABE (its current slot is 0) and for `Timestamp::set`.
-fn as_genesis() {
+pub(crate) fn as_genesis() {
 	pallet_timestamp::Now::<Runtime>::kill();
 	System::set_block_number(0);
 	System::reset_events();
@@ -220,8 +225,8 @@ fn at_block(n: u32) {
 /// 32 slashes applied (26); 32 first rounds at their deadline with no report, whose silent
 /// members are judged and whose next rounds are drawn among 256 attesters (31). Every other
 /// block up to the last carries none, so the block before each is its baseline. Checked by
-/// running the hooks over those blocks; returns `[hook, block, items]` per loaded block.
-fn hooks_due() -> serde_json::Value {
+/// running the hooks over those blocks; returns `(hook, block, items)` per loaded block.
+pub(crate) fn hooks_due() -> Vec<(&'static str, u32, u32)> {
 	use crate::genesis_config_presets::ATTESTER_STAKE;
 	let shipper = Sr25519Keyring::Alice.to_account_id();
 	let carrier = Sr25519Keyring::Charlie.to_account_id();
@@ -308,10 +313,7 @@ fn hooks_due() -> serde_json::Value {
 		("pallet_attestation::on_initialize", DEADLINE_BLOCK, deadlines),
 	];
 	check_hooks_due(&expected);
-	serde_json::json!(expected
-		.iter()
-		.map(|(hook, block, items)| serde_json::json!([hook, block, items]))
-		.collect::<Vec<_>>())
+	expected.to_vec()
 }
 
 /// Runs the protocol hooks over blocks 1 to the last of `expected` (and rolls them back), each
@@ -320,7 +322,6 @@ fn hooks_due() -> serde_json::Value {
 /// hook handles each item: an order expired, settled or left without quorum, a slash applied.
 fn check_hooks_due(expected: &[(&str, u32, u32)]) {
 	use crate::RuntimeEvent;
-	use frame_support::traits::Hooks;
 	let handled = |event: &RuntimeEvent| match event {
 		RuntimeEvent::Fulfillment(pallet_fulfillment::Event::OrderExpired { .. })
 		| RuntimeEvent::Fulfillment(pallet_fulfillment::Event::OrderSettled { .. })
@@ -346,10 +347,7 @@ fn check_hooks_due(expected: &[(&str, u32, u32)]) {
 				expected.iter().find(|(_, block, _)| *block == n).map_or(0, |(_, _, items)| *items);
 			assert_eq!(queued, want, "block {n} queues {queued} items, {want} expected");
 			System::reset_events();
-			Fulfillment::on_initialize(n);
-			Attestation::on_initialize(n);
-			Disputes::on_initialize(n);
-			Slashing::on_initialize(n);
+			protocol_hooks(n);
 			let done: u32 = System::events().iter().map(|record| handled(&record.event)).sum();
 			assert_eq!(done, want, "block {n} handled {done} items, {want} expected");
 		}

@@ -25,6 +25,8 @@ mod bad_input_tests;
 mod bench_state;
 pub mod configs;
 #[cfg(test)]
+mod footprint_tests;
+#[cfg(test)]
 mod fuzz_tests;
 pub mod genesis_config_presets;
 #[cfg(test)]

@@ -23,6 +23,22 @@ fn the_protocol_pallets_pass_their_integrity_checks() {
 	});
 }
 
+/// The fee pot pays claims and refunds with `Preservation::Expendable`: if a payout left it
+/// holding less than the existential deposit while shares were still owed, that remainder
+/// would be removed as dust and the last claims would fail. Every amount the pot owes is a
+/// whole fee or a sum of shares of one, so it is enough that the smallest share (a fee split
+/// among the largest committee) is at least the existential deposit.
+#[test]
+fn the_smallest_fee_share_is_at_least_the_existential_deposit() {
+	let fee: u128 = <Runtime as pallet_fulfillment::Config>::AttestationFee::get();
+	let members: u32 = <Runtime as pallet_attestation::Config>::MaxCommitteeMembers::get();
+	let smallest_share = fee / u128::from(members);
+	assert!(
+		smallest_share >= crate::configs::EXISTENTIAL_DEPOSIT,
+		"a share of {smallest_share} is below the existential deposit"
+	);
+}
+
 #[test]
 fn a_late_delivery_is_attested_finalized_settled_and_slashed_to_the_shipper() {
 	genesis(DEV_RUNTIME_PRESET).execute_with(|| {

@@ -23,19 +23,25 @@ pub(crate) const HOUR_MS: u64 = 3_600_000;
 
 /// Advances `blocks` blocks, the clock with them, running the protocol pallets' hooks.
 pub(crate) fn advance(blocks: u32) {
-	use crate::{Attestation, Disputes, Fulfillment, Slashing, System};
-	use frame_support::traits::Hooks;
+	use crate::System;
 	for _ in 0..blocks {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
 		pallet_timestamp::Now::<Runtime>::mutate(|now| {
 			*now += surety_primitives::time::MILLISECS_PER_BLOCK
 		});
-		Fulfillment::on_initialize(next);
-		Attestation::on_initialize(next);
-		Disputes::on_initialize(next);
-		Slashing::on_initialize(next);
+		protocol_hooks(next);
 	}
+}
+
+/// The protocol pallets' per-block hooks of block `n`, in the runtime's order.
+pub(crate) fn protocol_hooks(n: u32) {
+	use crate::{Attestation, Disputes, Fulfillment, Slashing};
+	use frame_support::traits::Hooks;
+	Fulfillment::on_initialize(n);
+	Attestation::on_initialize(n);
+	Disputes::on_initialize(n);
+	Slashing::on_initialize(n);
 }
 
 /// Registers eight more attesters, `[1; 32]` to `[8; 32]`, each staking 500 SURE: enough for

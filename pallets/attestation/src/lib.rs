@@ -28,7 +28,10 @@
 //!   exponential moving average; fault counts are kept.
 //! - **Fees.** A member's share is credited to its ledger, which the judgement writes anyway,
 //!   and waits in the fee pot until the member calls `claim_fees` (or withdraws its last stake,
-//!   which pays it out): one transfer per claim instead of one per member and order.
+//!   which pays it out): one transfer per claim instead of one per member and order. Payouts
+//!   may empty the pot, so a runtime keeps its smallest share (the order fee split among
+//!   `MaxCommitteeMembers`) at or above the existential deposit: a smaller remainder left in
+//!   the pot would be removed as dust while still owed.
 //!
 //! [`OutcomeHandler`]: surety_primitives::protocol::OutcomeHandler
 

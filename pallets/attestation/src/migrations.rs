@@ -14,7 +14,11 @@ pub mod v1 {
 	use crate::{AttesterInfo, Attesters, Config, LedgerOf, Pallet, LOG_TARGET};
 	use alloc::vec::Vec;
 	use codec::{Decode, Encode};
-	use frame_support::{pallet_prelude::*, traits::Get};
+	use frame_support::{
+		pallet_prelude::*,
+		storage::{migration::storage_key_iter, StoragePrefixedMap},
+		traits::Get,
+	};
 	use sp_runtime::{traits::Zero, Perbill, Saturating};
 
 	/// The v0 layout, kept only to decode ledgers written before this migration.
@@ -79,15 +83,10 @@ pub mod v1 {
 	/// Before: every ledger, decoded in the v0 layout. One that does not decode is left out, and
 	/// the count check after the upgrade fails on it (`translate` would have dropped it).
 	pub fn pre_upgrade_check<T: Config>() -> Vec<u8> {
-		let ledgers: Vec<(T::AccountId, V0InfoOf<T>)> = Attesters::<T>::iter_keys()
-			.filter_map(|who| {
-				let raw = frame_support::storage::unhashed::get_raw(
-					&Attesters::<T>::hashed_key_for(&who),
-				)?;
-				V0InfoOf::<T>::decode(&mut &raw[..]).ok().map(|info| (who, info))
-			})
-			.collect();
-		ledgers.encode()
+		let (pallet, map) = (Attesters::<T>::pallet_prefix(), Attesters::<T>::storage_prefix());
+		storage_key_iter::<T::AccountId, V0InfoOf<T>, Blake2_128Concat>(pallet, map)
+			.collect::<Vec<_>>()
+			.encode()
 	}
 
 	/// After: the same ledgers, each with its v0 fields unchanged and nothing owed, and the

@@ -18,7 +18,11 @@ pub mod v1 {
 	use crate::{BalanceOf, Config, OrderEnd, OrderRecord, OrderRecords, Pallet, LOG_TARGET};
 	use alloc::vec::Vec;
 	use codec::{Decode, Encode};
-	use frame_support::{pallet_prelude::*, traits::Get};
+	use frame_support::{
+		pallet_prelude::*,
+		storage::{migration::storage_key_iter, StoragePrefixedMap},
+		traits::Get,
+	};
 	use frame_system::pallet_prelude::BlockNumberFor;
 	use sp_runtime::{traits::Zero, Saturating};
 	use surety_primitives::protocol::OrderId;
@@ -109,15 +113,11 @@ pub mod v1 {
 	/// Before: every record, decoded in the v0 layout. One that does not decode is left out,
 	/// and the count check after the upgrade fails on it (`translate` would have dropped it).
 	pub fn pre_upgrade_check<T: Config>() -> Vec<u8> {
-		let records: Vec<(OrderId, V0RecordOf<T>)> = OrderRecords::<T>::iter_keys()
-			.filter_map(|id| {
-				let raw = frame_support::storage::unhashed::get_raw(
-					&OrderRecords::<T>::hashed_key_for(id),
-				)?;
-				V0RecordOf::<T>::decode(&mut &raw[..]).ok().map(|record| (id, record))
-			})
-			.collect();
-		records.encode()
+		let (pallet, map) =
+			(OrderRecords::<T>::pallet_prefix(), OrderRecords::<T>::storage_prefix());
+		storage_key_iter::<OrderId, V0RecordOf<T>, Twox64Concat>(pallet, map)
+			.collect::<Vec<_>>()
+			.encode()
 	}
 
 	/// After: the same records, each with its v0 fields unchanged and no value or bond invented,
