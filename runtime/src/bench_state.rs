@@ -30,7 +30,7 @@ use frame_support::{
 };
 use sp_core::hexdisplay::HexDisplay;
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::TransactionOutcome;
+use sp_runtime::{traits::Dispatchable, TransactionOutcome};
 use surety_primitives::{
 	currency::UNIT,
 	protocol::{Report, Severity, SlashRequest, SlashScheduler, StakeKind},
@@ -40,7 +40,7 @@ use surety_primitives::{
 
 use crate::{
 	tests::{all_storage, attest_all, delivered, genesis, protocol_hooks, HOUR_MS, T0},
-	AccountId, Attestation, Balances, Disputes, Fulfillment, Runtime, RuntimeOrigin, Slashing,
+	AccountId, Attestation, Balances, Fulfillment, Runtime, RuntimeCall, RuntimeOrigin, Slashing,
 	System,
 };
 use pallet_fulfillment::OrderTerms;
@@ -60,7 +60,7 @@ const PLENTY: u128 = 1_000_000_000 * UNIT;
 /// benchmarks execute block 1, the hook benchmarks queue their work from block 0).
 const FAR: u32 = 10_000_000;
 
-fn terms(i: u32) -> OrderTerms<AccountId, u128, u32> {
+pub(crate) fn terms(i: u32) -> OrderTerms<AccountId, u128, u32> {
 	OrderTerms {
 		value: 100 * UNIT,
 		payment: 10 * UNIT,
@@ -76,7 +76,7 @@ fn terms(i: u32) -> OrderTerms<AccountId, u128, u32> {
 }
 
 /// Creates `count` orders by `shipper`; the ids.
-fn create(shipper: &AccountId, count: u32) -> Vec<u64> {
+pub(crate) fn create(shipper: &AccountId, count: u32) -> Vec<u64> {
 	(0..count)
 		.map(|_| {
 			let id = pallet_fulfillment::NextOrderId::<Runtime>::get();
@@ -168,7 +168,7 @@ fn bench_state() {
 		let (plan, due) = match hooks.as_str() {
 			"1" => (serde_json::json!({}), serde_json::json!([])),
 			"due" => (serde_json::json!({}), serde_json::json!(hooks_due())),
-			_ => (per_call_orders(), serde_json::json!([])),
+			_ => (per_call_orders(PER_CALL).to_json(), serde_json::json!([])),
 		};
 		as_genesis();
 
@@ -359,9 +359,69 @@ fn plan_len(plan: &serde_json::Value, call: &str) -> usize {
 	plan[call].as_array().map_or(0, |a| a.len())
 }
 
-/// The orders each stateful call acts on, one per extrinsic, checked to go through as the
-/// benchmark block will see them; the plan that tells the node's builders which is which.
-fn per_call_orders() -> serde_json::Value {
+/// Who signs each stateful call and the orders it acts on, one per extrinsic.
+pub(crate) struct CallPlan {
+	pub(crate) shipper: AccountId,
+	pub(crate) accept_by: AccountId,
+	pub(crate) accept: Vec<u64>,
+	pub(crate) attest: Vec<(u64, AccountId)>,
+	pub(crate) dispute: Vec<u64>,
+}
+
+impl CallPlan {
+	/// Each stateful call on the last order prepared for it, with its signer: what the
+	/// benchmark block's last extrinsic of that call does.
+	pub(crate) fn last_of_each(&self) -> Vec<(&'static str, AccountId, RuntimeCall)> {
+		let (order, member) = self.attest.last().expect("prepared").clone();
+		vec![
+			(
+				"fulfillment.accept_order",
+				self.accept_by.clone(),
+				RuntimeCall::Fulfillment(pallet_fulfillment::Call::accept_order {
+					order: *self.accept.last().expect("prepared"),
+				}),
+			),
+			(
+				"attestation.attest",
+				member,
+				RuntimeCall::Attestation(pallet_attestation::Call::attest {
+					order,
+					report: delivered(T0 + HOUR_MS),
+					evidence: Default::default(),
+				}),
+			),
+			(
+				"disputes.dispute",
+				self.shipper.clone(),
+				RuntimeCall::Disputes(pallet_disputes::Call::dispute {
+					order: *self.dispute.last().expect("prepared"),
+					claim: Report::Lost,
+					evidence: Default::default(),
+				}),
+			),
+		]
+	}
+
+	/// The plan that tells the node's builders which order is which (the shipper disputes).
+	fn to_json(&self) -> serde_json::Value {
+		serde_json::json!({
+			"acceptBy": hex(self.accept_by.as_ref()),
+			"accept": self.accept,
+			"attest": self
+				.attest
+				.iter()
+				.map(|(order, who)| serde_json::json!([order, hex(who.as_ref())]))
+				.collect::<Vec<_>>(),
+			"disputeBy": hex(self.shipper.as_ref()),
+			"dispute": self.dispute,
+			"deliveredAt": T0 + HOUR_MS,
+		})
+	}
+}
+
+/// `per_call` orders for each stateful call, one per extrinsic, checked to go through as the
+/// benchmark block will see them.
+pub(crate) fn per_call_orders(per_call: u32) -> CallPlan {
 	let shipper = Sr25519Keyring::Alice.to_account_id();
 	let accepting = Sr25519Keyring::Bob.to_account_id();
 	let bonded = Sr25519Keyring::Charlie.to_account_id();
@@ -377,21 +437,21 @@ fn per_call_orders() -> serde_json::Value {
 	}
 
 	// accept_order: open orders, any carrier.
-	let to_accept = create(&shipper, PER_CALL);
+	let to_accept = create(&shipper, per_call);
 
 	// attest: bonded orders whose first round collects; one extrinsic per member.
-	let collecting = create(&shipper, PER_CALL / 3 + 1);
+	let collecting = create(&shipper, per_call / 3 + 1);
 	accept(&bonded, &collecting);
 	let mut to_attest = Vec::new();
 	for &id in &collecting {
 		let committee = pallet_attestation::Committees::<Runtime>::get(id).expect("drawn");
 		to_attest.extend(committee.members.into_iter().map(|m| (id, m.who)));
 	}
-	to_attest.truncate(PER_CALL as usize);
+	to_attest.truncate(per_call as usize);
 
 	// dispute: orders with a proposed outcome, in their dispute window. A block's dispute
 	// timers take 16 cases.
-	let to_dispute = create(&shipper, PER_CALL);
+	let to_dispute = create(&shipper, per_call);
 	accept(&bonded, &to_dispute);
 	for chunk in to_dispute.chunks(16) {
 		for &id in chunk {
@@ -400,41 +460,24 @@ fn per_call_orders() -> serde_json::Value {
 		next_block();
 	}
 
+	let plan = CallPlan {
+		shipper,
+		accept_by: accepting,
+		accept: to_accept,
+		attest: to_attest,
+		dispute: to_dispute,
+	};
 	// Each kind of call goes through on this state, as the benchmark block will see it.
 	as_genesis();
 	let _ = with_transaction(|| {
 		System::set_block_number(1);
-		assert_ok!(Fulfillment::accept_order(
-			RuntimeOrigin::signed(accepting.clone()),
-			to_accept[PER_CALL as usize - 1]
-		));
-		let (order, member) = to_attest.last().expect("prepared").clone();
-		assert_ok!(Attestation::attest(
-			RuntimeOrigin::signed(member),
-			order,
-			delivered(T0 + HOUR_MS),
-			Default::default()
-		));
-		assert_ok!(Disputes::dispute(
-			RuntimeOrigin::signed(shipper.clone()),
-			*to_dispute.last().expect("prepared"),
-			Report::Lost,
-			Default::default()
-		));
+		for (_, signer, call) in plan.last_of_each() {
+			assert_ok!(call.dispatch(RuntimeOrigin::signed(signer)));
+		}
 		TransactionOutcome::Rollback(Ok::<(), sp_runtime::DispatchError>(()))
 	});
 
-	serde_json::json!({
-		"acceptBy": hex(accepting.as_ref()),
-		"accept": to_accept,
-		"attest": to_attest
-			.iter()
-			.map(|(order, who)| serde_json::json!([order, hex(who.as_ref())]))
-			.collect::<Vec<_>>(),
-		"disputeBy": hex(shipper.as_ref()),
-		"dispute": to_dispute,
-		"deliveredAt": T0 + HOUR_MS,
-	})
+	plan
 }
 
 /// What the runtime's weights say a block holds, for `scripts/bench.sh` to set beside the
