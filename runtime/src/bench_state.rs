@@ -76,7 +76,7 @@ pub(crate) fn terms(i: u32) -> OrderTerms<AccountId, u128, u32> {
 }
 
 /// Creates `count` orders by `shipper`; the ids.
-pub(crate) fn create(shipper: &AccountId, count: u32) -> Vec<u64> {
+fn create(shipper: &AccountId, count: u32) -> Vec<u64> {
 	(0..count)
 		.map(|_| {
 			let id = pallet_fulfillment::NextOrderId::<Runtime>::get();
@@ -362,10 +362,10 @@ fn plan_len(plan: &serde_json::Value, call: &str) -> usize {
 /// Who signs each stateful call and the orders it acts on, one per extrinsic.
 pub(crate) struct CallPlan {
 	pub(crate) shipper: AccountId,
-	pub(crate) accept_by: AccountId,
-	pub(crate) accept: Vec<u64>,
-	pub(crate) attest: Vec<(u64, AccountId)>,
-	pub(crate) dispute: Vec<u64>,
+	accept_by: AccountId,
+	accept: Vec<u64>,
+	attest: Vec<(u64, AccountId)>,
+	dispute: Vec<u64>,
 }
 
 impl CallPlan {

@@ -24,7 +24,7 @@ use sp_genesis_builder::DEV_RUNTIME_PRESET;
 use sp_runtime::{traits::Dispatchable, StateVersion};
 
 /// What one block read from the state: distinct trie nodes, and their bytes.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default)]
 struct Reads {
 	nodes: usize,
 	bytes: usize,
