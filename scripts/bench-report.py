@@ -317,7 +317,7 @@ def report(work, binary, repeat):
         "",
         f"The chain above has {attesters} registered attesters. Accept and dispute draw a "
         "committee and are charged for the attesters the draw goes through; with the most "
-        f"there can be ({bound}, `MaxAttesters`), they are charged their declared weight: "
+        f"there can be ({bound}, `MaxAttesters`), they are charged the weight benchmarked for that draw: "
         f"{bound_cells[0]}, {bound_cells[1]} (from the weights, not measured), "
         f"and a whole order {lifecycle_bound:.2f} transfers{mark_bound}.",
         "",

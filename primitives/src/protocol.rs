@@ -236,6 +236,10 @@ pub trait AttestationHandler<AccountId, Balance> {
 		report_by: Moment,
 	) -> Result<Weight, DispatchError>;
 
+	/// The most full queues [`Self::open`] may read searching for a deadline block with room,
+	/// which its caller declares beyond the benchmarks (see [`crate::queue`]).
+	fn max_spilled_reads() -> u32;
+
 	/// An order ended before any outcome (cancelled by both parties): release its committee.
 	fn close(order: OrderId);
 
@@ -288,6 +292,10 @@ pub trait ProposalHandler {
 
 	/// The committee's deadline passed without quorum: the order is escalated.
 	fn on_no_quorum(order: OrderId) -> DispatchResult;
+
+	/// The most full queues [`Self::on_proposed`] may read searching for a block with room for
+	/// the window's end, which its caller declares beyond the benchmarks (see [`crate::queue`]).
+	fn max_spilled_reads() -> u32;
 }
 
 /// Committees as the disputes pallet sees them. Implemented by the attestation pallet.
@@ -299,6 +307,10 @@ pub trait CommitteeProvider<AccountId> {
 	/// everyone who sat on an earlier round, to report within its response window. Returns
 	/// the weight a caller charged for a draw among the most candidates can refund.
 	fn escalate(order: OrderId) -> Result<Weight, DispatchError>;
+
+	/// The most full queues [`Self::escalate`] may read searching for a deadline block with
+	/// room, which its caller declares beyond the benchmarks (see [`crate::queue`]).
+	fn max_spilled_reads() -> u32;
 
 	/// Whether two reports agree: the same class and numeric fields within the tolerance
 	/// committees are judged by.

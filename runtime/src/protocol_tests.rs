@@ -115,7 +115,30 @@ fn a_late_delivery_is_attested_finalized_settled_and_slashed_to_the_shipper() {
 		let window: u32 = <Runtime as pallet_disputes::Config>::DisputeWindow::get();
 		advance(window - 1);
 		assert!(pallet_fulfillment::Orders::<Runtime>::contains_key(order));
-		advance(1);
+		// The slash queues of the block the carrier's slash falls due in and of the next are
+		// full: settlement searches past them, and the disputes hook that settles is charged
+		// the two reads on top of its benchmarked weight.
+		let defer: u32 = <Runtime as pallet_slashing::Config>::SlashDeferPeriod::get();
+		let settles = System::block_number() + 1;
+		let full_until = settles + defer + 2;
+		let filler = pallet_slashing::SlashId::MAX;
+		for block in settles + defer..full_until {
+			pallet_slashing::ApplyQueue::<Runtime>::mutate(block, |q| {
+				while q.try_push(filler).is_ok() {}
+			});
+		}
+		let [_, _, disputes_hook, _] = advance(1);
+		assert_eq!(
+			disputes_hook,
+			crate::Disputes::timers_weight(0, 1)
+				+ surety_primitives::queue::spill_weight(
+					<Runtime as frame_system::Config>::DbWeight::get(),
+					2
+				)
+		);
+		for block in settles + defer..full_until {
+			pallet_slashing::ApplyQueue::<Runtime>::remove(block);
+		}
 		let record = pallet_fulfillment::OrderRecords::<Runtime>::get(order).expect("settled");
 		assert_eq!(record.end, pallet_fulfillment::OrderEnd::DeliveredWithFault);
 		assert!(record.slash_scheduled > 0);
@@ -130,10 +153,14 @@ fn a_late_delivery_is_attested_finalized_settled_and_slashed_to_the_shipper() {
 		assert_eq!(api::carrier(carrier.clone()).unwrap().stake.reserved, record.slash_scheduled);
 		assert_eq!(api::attester(members[0].clone()).unwrap().judged, 1);
 
-		// The slash stays pending for the defer period, then compensates the shipper first.
+		// The slash stays pending for the defer period and the two full blocks it spilled past,
+		// then compensates the shipper first.
 		let before = Balances::free_balance(&shipper);
-		let defer: u32 = <Runtime as pallet_slashing::Config>::SlashDeferPeriod::get();
-		advance(defer - 1);
+		assert_eq!(
+			pallet_slashing::PendingSlashes::<Runtime>::iter().next().unwrap().1.due,
+			full_until
+		);
+		advance(defer + 1);
 		assert_eq!(Balances::free_balance(&shipper), before, "nothing is paid while pending");
 		advance(1);
 		let compensation = Balances::free_balance(&shipper) - before;

@@ -22,26 +22,32 @@ pub(crate) const T0: u64 = 1_700_000_000_000;
 pub(crate) const HOUR_MS: u64 = 3_600_000;
 
 /// Advances `blocks` blocks, the clock with them, running the protocol pallets' hooks.
-pub(crate) fn advance(blocks: u32) {
+/// Returns the weights the hooks of the last block said they used.
+pub(crate) fn advance(blocks: u32) -> [frame_support::weights::Weight; 4] {
 	use crate::System;
+	let mut weights = Default::default();
 	for _ in 0..blocks {
 		let next = System::block_number() + 1;
 		System::set_block_number(next);
 		pallet_timestamp::Now::<Runtime>::mutate(|now| {
 			*now += surety_primitives::time::MILLISECS_PER_BLOCK
 		});
-		protocol_hooks(next);
+		weights = protocol_hooks(next);
 	}
+	weights
 }
 
-/// The protocol pallets' per-block hooks of block `n`, in the runtime's order.
-pub(crate) fn protocol_hooks(n: u32) {
+/// The protocol pallets' per-block hooks of block `n`, in the runtime's order. Returns the
+/// weight each of them said it used, in that order.
+pub(crate) fn protocol_hooks(n: u32) -> [frame_support::weights::Weight; 4] {
 	use crate::{Attestation, Disputes, Fulfillment, Slashing};
 	use frame_support::traits::Hooks;
-	Fulfillment::on_initialize(n);
-	Attestation::on_initialize(n);
-	Disputes::on_initialize(n);
-	Slashing::on_initialize(n);
+	[
+		Fulfillment::on_initialize(n),
+		Attestation::on_initialize(n),
+		Disputes::on_initialize(n),
+		Slashing::on_initialize(n),
+	]
 }
 
 /// Registers eight more attesters, `[1; 32]` to `[8; 32]`, each staking 500 SURE: enough for

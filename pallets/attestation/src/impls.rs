@@ -341,6 +341,11 @@ impl<T: Config> Pallet<T> {
 		.ok_or_else(|| Error::<T>::QueueFull.into())
 	}
 
+	/// The most full deadline queues one search reads: all it tries, when it finds no room.
+	pub(crate) fn max_deadline_spill() -> u32 {
+		T::MaxDeadlinesPerBlock::get()
+	}
+
 	fn unschedule_deadline(at: BlockNumberFor<T>, order: OrderId) {
 		DeadlineQueue::<T>::mutate_exists(at, |queue| queue::remove_entry(queue, &order));
 	}
@@ -848,6 +853,10 @@ impl<T: Config> AttestationHandler<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		Ok(Self::unused_draw_weight(T::WeightInfo::open, scanned))
 	}
 
+	fn max_spilled_reads() -> u32 {
+		Self::max_deadline_spill()
+	}
+
 	fn close(order: OrderId) {
 		Self::do_close(order)
 	}
@@ -873,6 +882,10 @@ impl<T: Config> CommitteeProvider<T::AccountId> for Pallet<T> {
 	fn escalate(order: OrderId) -> Result<Weight, DispatchError> {
 		let scanned = frame_support::storage::with_storage_layer(|| Self::do_escalate(order))?;
 		Ok(Self::unused_draw_weight(T::WeightInfo::escalate, scanned))
+	}
+
+	fn max_spilled_reads() -> u32 {
+		Self::max_deadline_spill()
 	}
 
 	fn agrees(report: &Report, outcome: &Report) -> bool {

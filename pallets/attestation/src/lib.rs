@@ -68,8 +68,9 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::Perbill;
-	use surety_primitives::protocol::{
-		OrderId, ProposalHandler, Report, Reporters, SlashScheduler,
+	use surety_primitives::{
+		protocol::{OrderId, ProposalHandler, Report, Reporters, SlashScheduler},
+		queue,
 	};
 
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
@@ -347,7 +348,7 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			Self::check_deadlines(now)
+			queue::hook_with_spills(T::DbWeight::get(), || Self::check_deadlines(now))
 		}
 
 		fn integrity_test() {
@@ -423,10 +424,16 @@ pub mod pallet {
 		/// Errors: `NoCommittee`, `NotMember`, `AlreadyAttested`, `DeadlinePassed`,
 		/// `RoundClosed`. Events: `Attested`, `OutcomeProposed`.
 		///
-		/// Weighed for the report that reaches quorum; a report that only records itself is
-		/// charged `attest_recorded`, the rest refunded.
+		/// Weighed for the report that reaches quorum, with the longest search for a block with
+		/// room for the window it opens; a report that only records itself is charged
+		/// `attest_recorded`, one that proposes the full queues its search read, the rest
+		/// refunded.
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::attest().max(T::WeightInfo::attest_recorded()))]
+		#[pallet::weight(
+			T::WeightInfo::attest()
+				.max(T::WeightInfo::attest_recorded())
+				.saturating_add(queue::spill_weight(T::DbWeight::get(), T::Proposals::max_spilled_reads()))
+		)]
 		pub fn attest(
 			origin: OriginFor<T>,
 			order: OrderId,
@@ -434,10 +441,11 @@ pub mod pallet {
 			evidence: sp_core::H256,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let proposed = Self::do_attest(who, order, report, evidence)?;
+			let (proposed, spilled) =
+				queue::counting_spills(|| Self::do_attest(who, order, report, evidence));
 			let used =
-				if proposed { T::WeightInfo::attest() } else { T::WeightInfo::attest_recorded() };
-			Ok(Some(used).into())
+				if proposed? { T::WeightInfo::attest() } else { T::WeightInfo::attest_recorded() };
+			Ok(Some(used.saturating_add(queue::spill_weight(T::DbWeight::get(), spilled))).into())
 		}
 
 		/// Pays the caller the fee shares credited to it by the judgements of its reports.

@@ -32,6 +32,8 @@ frame_support::construct_runtime!(
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
+	// Not zero, so the full queues a search reads show in what a call or hook is charged.
+	type DbWeight = frame_support::weights::constants::RocksDbWeight;
 	type AccountData = pallet_balances::AccountData<Balance>;
 }
 
@@ -65,7 +67,12 @@ thread_local! {
 	pub static PROPOSED: RefCell<Vec<(OrderId, Report)>> = const { RefCell::new(Vec::new()) };
 	pub static NO_QUORUM: RefCell<Vec<OrderId>> = const { RefCell::new(Vec::new()) };
 	pub static SLASHES: RefCell<Vec<SlashRequest<AccountId, Balance>>> = const { RefCell::new(Vec::new()) };
+	/// The full queues each proposal's search reads before the window's end finds room.
+	pub static PROPOSAL_SPILLS: RefCell<u32> = const { RefCell::new(0) };
 }
+
+/// The most full queues the mock says its search may read.
+pub const MAX_SPILLED: u32 = 5;
 
 pub struct MockTime;
 impl UnixTime for MockTime {
@@ -95,11 +102,15 @@ pub struct MockProposals;
 impl ProposalHandler for MockProposals {
 	fn on_proposed(order: OrderId, outcome: Report) -> DispatchResult {
 		PROPOSED.with(|p| p.borrow_mut().push((order, outcome)));
+		surety_primitives::queue::search_past(PROPOSAL_SPILLS.with(|s| *s.borrow()));
 		Ok(())
 	}
 	fn on_no_quorum(order: OrderId) -> DispatchResult {
 		NO_QUORUM.with(|n| n.borrow_mut().push(order));
 		Ok(())
+	}
+	fn max_spilled_reads() -> u32 {
+		MAX_SPILLED
 	}
 }
 

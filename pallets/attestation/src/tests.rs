@@ -71,6 +71,28 @@ fn attest(
 	Attestation::attest(RuntimeOrigin::signed(who), order, report, H256::repeat_byte(who as u8))
 }
 
+/// The weight of `reads` full queues read by searches for a block with room.
+fn spills(reads: u32) -> Weight {
+	surety_primitives::queue::spill_weight(<Test as frame_system::Config>::DbWeight::get(), reads)
+}
+
+/// Not an order: what fills a deadline queue in the tests of its searches.
+const FILLER: u64 = 999;
+
+fn fill_deadlines(blocks: core::ops::Range<u64>) {
+	for block in blocks {
+		crate::DeadlineQueue::<Test>::mutate(block, |q| while q.try_push(FILLER).is_ok() {});
+	}
+}
+
+fn clear_fillers(blocks: core::ops::Range<u64>) {
+	for block in blocks {
+		crate::DeadlineQueue::<Test>::mutate_exists(block, |q| {
+			surety_primitives::queue::remove_entry(q, &FILLER)
+		});
+	}
+}
+
 fn proposed() -> Vec<(u64, Report)> {
 	PROPOSED.with(|p| p.borrow().clone())
 }
@@ -325,6 +347,62 @@ fn only_the_report_that_proposes_pays_for_the_proposal() {
 }
 
 #[test]
+fn the_proposing_report_is_charged_the_full_queues_its_window_search_read() {
+	test(|| {
+		register_all();
+		open(0);
+		let m = members(0);
+		let declared = frame_support::dispatch::GetDispatchInfo::get_dispatch_info(&crate::Call::<
+			Test,
+		>::attest {
+			order: 0,
+			report: on_time(),
+			evidence: H256::zero(),
+		})
+		.call_weight;
+		let proposing = <MockWeights as crate::WeightInfo>::attest();
+		assert_eq!(
+			declared,
+			proposing.max(<MockWeights as crate::WeightInfo>::attest_recorded())
+				+ spills(MAX_SPILLED)
+		);
+		// The window the proposal opens ends past three full queues.
+		PROPOSAL_SPILLS.with(|s| *s.borrow_mut() = 3);
+		assert_ok!(attest(m[0], 0, on_time()));
+		let post = attest(m[1], 0, on_time()).expect("proposes");
+		assert_eq!(post.actual_weight, Some(proposing + spills(3)));
+	});
+}
+
+#[test]
+fn a_deadline_search_counts_every_full_queue_it_reads() {
+	use surety_primitives::queue::counting_spills;
+	test(|| {
+		register_all();
+		let tries = <<Test as crate::Config>::MaxDeadlinesPerBlock as frame_support::traits::Get<
+			u32,
+		>>::get();
+		assert_eq!(<Attestation as AttestationHandler<_, _>>::max_spilled_reads(), tries);
+		assert_eq!(<Attestation as CommitteeProvider<_>>::max_spilled_reads(), tries);
+		open(0);
+		let first = Committees::<Test>::get(0).unwrap().deadline_block;
+		fill_deadlines(first..first + 2);
+		let (opened, spilled) =
+			counting_spills(|| Attestation::open(1, &SHIPPER, &CARRIER, T0_MS + HOUR));
+		assert_ok!(opened);
+		assert_eq!((spilled, Committees::<Test>::get(1).unwrap().deadline_block), (2, first + 2));
+		// Every block it may try is full: it reads them all, fails, and leaves nothing behind.
+		let last = first + tries as u64;
+		fill_deadlines(first + 2..last);
+		let (opened, spilled) =
+			counting_spills(|| Attestation::open(2, &SHIPPER, &CARRIER, T0_MS + HOUR));
+		assert_noop!(opened, Error::<Test>::QueueFull);
+		assert_eq!(spilled, tries);
+		clear_fillers(first..last);
+	});
+}
+
+#[test]
 fn split_reports_reach_no_quorum() {
 	test(|| {
 		register_all();
@@ -411,6 +489,27 @@ fn a_deadline_reached_early_in_time_waits() {
 		assert_eq!(committee.status, RoundStatus::Collecting);
 		assert!(committee.deadline_block > block);
 		assert!(NO_QUORUM.with(|n| n.borrow().is_empty()));
+	});
+}
+
+#[test]
+fn the_hook_is_charged_the_full_queues_its_searches_read() {
+	test(|| {
+		register_all();
+		open(0);
+		let committee = Committees::<Test>::get(0).unwrap();
+		let block = committee.deadline_block;
+		// As above, the clock is behind: looked at again two blocks after the one expected to
+		// pass the deadline, and both of those blocks are full.
+		let again = block + (committee.deadline - T0_MS) / BLOCK_MS + 2;
+		fill_deadlines(again..again + 2);
+		use frame_support::traits::Hooks;
+		System::set_block_number(block);
+		set_now_ms(T0_MS);
+		let weight = Attestation::on_initialize(block);
+		assert_eq!(weight, <MockWeights as crate::WeightInfo>::on_initialize(1) + spills(2));
+		assert_eq!(Committees::<Test>::get(0).unwrap().deadline_block, again + 2);
+		clear_fillers(again..again + 2);
 	});
 }
 

@@ -63,6 +63,17 @@ impl<T: Config> Pallet<T> {
 		.ok_or_else(|| Error::<T>::QueueFull.into())
 	}
 
+	/// The most full timer queues one search reads: all it tries, when it finds no room.
+	fn max_timer_spill() -> u32 {
+		T::MaxTimersPerBlock::get()
+	}
+
+	/// The most full queues a dispute's searches read: a new committee's deadline, then, should
+	/// that fail, arbitration's end.
+	pub(crate) fn max_dispute_spill() -> u32 {
+		T::Committees::max_spilled_reads().saturating_add(Self::max_timer_spill())
+	}
+
 	fn unschedule(case: &CaseOf<T>, order: OrderId) {
 		let Some(at) = case.timer() else { return };
 		Timers::<T>::mutate_exists(at, |queue| queue::remove_entry(queue, &order));
@@ -442,6 +453,10 @@ impl<T: Config> ProposalHandler for Pallet<T> {
 
 	fn on_no_quorum(order: OrderId) -> DispatchResult {
 		Self::do_on_no_quorum(order)
+	}
+
+	fn max_spilled_reads() -> u32 {
+		Self::max_timer_spill()
 	}
 }
 

@@ -33,7 +33,10 @@
 //!   of the first round whose order settled with nobody at fault ([`OutcomePath::Clean`],
 //!   most orders) at the
 //!   clean path's measured weight, anything else at the heaviest path's (a ruling defaulting
-//!   after every round was disputed, on a faulted order; never less than a ruling).
+//!   after every round was disputed, on a faulted order; never less than a ruling). Searches
+//!   past full queues (timers, the new committee's deadline, the slashes settlement schedules)
+//!   are charged a read per full queue on top: the calls declare their longest and are
+//!   refunded the rest, the hook adds what it read ([`surety_primitives::queue`]).
 //!
 //! [`ProposalHandler::on_proposed`]: surety_primitives::protocol::ProposalHandler::on_proposed
 //! [`OutcomeHandler`]: surety_primitives::protocol::OutcomeHandler
@@ -69,8 +72,9 @@ pub mod pallet {
 	use frame_support::{pallet_prelude::*, traits::fungible};
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::Perbill;
-	use surety_primitives::protocol::{
-		CommitteeProvider, OrderId, OrderInfo, OutcomeHandler, Report, SlashScheduler,
+	use surety_primitives::{
+		protocol::{CommitteeProvider, OrderId, OrderInfo, OutcomeHandler, Report, SlashScheduler},
+		queue,
 	};
 
 	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
@@ -228,7 +232,7 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
-			Self::run_timers(now)
+			queue::hook_with_spills(T::DbWeight::get(), || Self::run_timers(now))
 		}
 
 		fn integrity_test() {
@@ -257,11 +261,15 @@ pub mod pallet {
 		/// `AwaitingRuling`.
 		///
 		/// Weighed for the heavier path, a committee drawn among the most attesters there can
-		/// be; charged for the attesters there are, or `dispute_to_arbitration` for a dispute
-		/// of the last committee round, which goes to arbitration without a draw.
+		/// be, and for the longest searches for blocks with room (the new committee's deadline,
+		/// then arbitration's end should its queues be full); charged for the attesters there
+		/// are, or `dispute_to_arbitration` for a dispute of the last committee round, which
+		/// goes to arbitration without a draw, and for the full queues the searches read.
 		#[pallet::call_index(0)]
 		#[pallet::weight(
-			T::WeightInfo::dispute_escalating().max(T::WeightInfo::dispute_to_arbitration())
+			T::WeightInfo::dispute_escalating()
+				.max(T::WeightInfo::dispute_to_arbitration())
+				.saturating_add(queue::spill_weight(T::DbWeight::get(), Pallet::<T>::max_dispute_spill()))
 		)]
 		pub fn dispute(
 			origin: OriginFor<T>,
@@ -270,7 +278,9 @@ pub mod pallet {
 			evidence: sp_core::H256,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let charged = match Self::do_dispute(who, order, claim, evidence)? {
+			let (next, spilled) =
+				queue::counting_spills(|| Self::do_dispute(who, order, claim, evidence));
+			let charged = match next? {
 				NextRound::Escalated { unused } => {
 					Some(T::WeightInfo::dispute_escalating().saturating_sub(unused))
 				}
@@ -278,18 +288,29 @@ pub mod pallet {
 				NextRound::ArbitrationAfterFailedDraw => None,
 				NextRound::Arbitration => Some(T::WeightInfo::dispute_to_arbitration()),
 			};
-			Ok(charged.into())
+			let spills = queue::spill_weight(T::DbWeight::get(), spilled);
+			Ok(charged.map(|w| w.saturating_add(spills)).into())
 		}
 
 		/// Rules the final outcome of a case awaiting arbitration.
 		///
 		/// Origin: `ArbitrationOrigin`. Errors: `NoCase`, `NotAwaitingRuling`, or the error
 		/// of handing the outcome on (nothing is changed then). Events: `Ruled`, `Finalized`.
+		///
+		/// Weighed for the heaviest measured path. The slashes it schedules may each search
+		/// the slash queue for a block with room: the full queues read are added to the block's
+		/// weight as the hooks' are (rulings are rare and pay no fee, so no call is declared for
+		/// every member's longest search).
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::rule())]
 		pub fn rule(origin: OriginFor<T>, order: OrderId, outcome: Report) -> DispatchResult {
 			T::ArbitrationOrigin::ensure_origin(origin)?;
-			Self::do_rule(order, outcome)
+			let (ruled, spilled) = queue::counting_spills(|| Self::do_rule(order, outcome));
+			frame_system::Pallet::<T>::register_extra_weight_unchecked(
+				queue::spill_weight(T::DbWeight::get(), spilled),
+				DispatchClass::Normal,
+			);
+			ruled
 		}
 	}
 }

@@ -32,6 +32,8 @@ frame_support::construct_runtime!(
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = Block;
+	// Not zero, so the full queues a search reads show in what a call or hook is charged.
+	type DbWeight = frame_support::weights::constants::RocksDbWeight;
 	type AccountData = pallet_balances::AccountData<Balance>;
 }
 
@@ -54,12 +56,18 @@ pub const MIN_DEPOSIT: Balance = 500;
 pub const WINDOW: u64 = 10;
 pub const ARBITRATION: u64 = 20;
 pub const MAX_TIMERS: u32 = 4;
+/// The most full queues the mock says its search may read.
+pub const MAX_SPILLED: u32 = 5;
 
 thread_local! {
 	/// Orders known to the mock fulfillment side (all bonded between SHIPPER and CARRIER).
 	pub static UNKNOWN_ORDERS: RefCell<Vec<OrderId>> = const { RefCell::new(Vec::new()) };
 	pub static ESCALATIONS: RefCell<Vec<OrderId>> = const { RefCell::new(Vec::new()) };
 	pub static ESCALATION_FAILS: RefCell<bool> = const { RefCell::new(false) };
+	/// The full queues each escalation's search reads before the deadline finds room.
+	pub static ESCALATION_SPILLS: RefCell<u32> = const { RefCell::new(0) };
+	/// The full queues each slash's search reads before its due block finds room.
+	pub static SLASH_SPILLS: RefCell<u32> = const { RefCell::new(0) };
 	pub static REPORTERS: RefCell<Vec<(OrderId, AccountId)>> = const { RefCell::new(Vec::new()) };
 	pub static FINAL: RefCell<Vec<(OrderId, Report)>> = const { RefCell::new(Vec::new()) };
 	pub static OUTCOMES_FAIL: RefCell<bool> = const { RefCell::new(false) };
@@ -94,7 +102,11 @@ impl CommitteeProvider<AccountId> for MockCommittees {
 			return Err(DispatchError::Other("too few attesters"));
 		}
 		ESCALATIONS.with(|e| e.borrow_mut().push(order));
+		surety_primitives::queue::search_past(ESCALATION_SPILLS.with(|s| *s.borrow()));
 		Ok(UNUSED_DRAW_WEIGHT)
+	}
+	fn max_spilled_reads() -> u32 {
+		MAX_SPILLED
 	}
 	fn agrees(report: &Report, outcome: &Report) -> bool {
 		match (report, outcome) {
@@ -131,6 +143,7 @@ impl SlashScheduler<AccountId, Balance> for MockSlasher {
 	fn schedule(request: SlashRequest<AccountId, Balance>) -> Result<Balance, DispatchError> {
 		let amount = request.at_risk;
 		SLASHES.with(|s| s.borrow_mut().push(request));
+		surety_primitives::queue::search_past(SLASH_SPILLS.with(|s| *s.borrow()));
 		Ok(amount)
 	}
 }

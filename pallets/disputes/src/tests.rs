@@ -17,6 +17,11 @@ fn delivered(at: u64) -> Report {
 	Report::Delivered { at, max_excursion_centi_c_minutes: 0, damage: Perbill::zero() }
 }
 
+/// The weight of `reads` full queues read by searches for a block with room.
+fn spills(reads: u32) -> Weight {
+	surety_primitives::queue::spill_weight(<Test as frame_system::Config>::DbWeight::get(), reads)
+}
+
 fn propose(order: u64, outcome: Report) {
 	assert_ok!(Disputes::on_proposed(order, outcome));
 }
@@ -276,10 +281,96 @@ fn too_few_attesters_for_escalation_goes_to_arbitration() {
 	test(|| {
 		propose(0, delivered(5));
 		ESCALATION_FAILS.with(|f| *f.borrow_mut() = true);
-		// The failed draw is paid for: the declared weight.
-		assert_eq!(charged(dispute(SHIPPER, 0, Report::Lost)), MockWeights::dispute_escalating());
+		// The failed draw is paid for: the declared weight, the longest searches included.
+		assert_eq!(
+			charged(dispute(SHIPPER, 0, Report::Lost)),
+			MockWeights::dispute_escalating() + spills(MAX_SPILLED + MAX_TIMERS)
+		);
 		assert_eq!(status(0), CaseStatus::AwaitingRuling { until: 1 + ARBITRATION });
 		assert_eq!(Cases::<Test>::get(0).unwrap().round, 1);
+	});
+}
+
+#[test]
+fn a_dispute_is_charged_the_full_queues_its_searches_read() {
+	test(|| {
+		let declared = frame_support::dispatch::GetDispatchInfo::get_dispatch_info(&crate::Call::<
+			Test,
+		>::dispute {
+			order: 0,
+			claim: Report::Lost,
+			evidence: H256::zero(),
+		})
+		.call_weight;
+		assert_eq!(declared, MockWeights::dispute_escalating() + spills(MAX_SPILLED + MAX_TIMERS));
+		propose(0, delivered(5));
+		// The new committee's deadline went past two full queues.
+		ESCALATION_SPILLS.with(|s| *s.borrow_mut() = 2);
+		assert_eq!(
+			charged(dispute(SHIPPER, 0, Report::Lost)),
+			MockWeights::dispute_escalating() - UNUSED_DRAW_WEIGHT + spills(2)
+		);
+		// The last round's dispute goes to arbitration, whose end finds three full blocks.
+		propose(0, Report::Lost);
+		let until = System::block_number() + ARBITRATION;
+		for (block, order) in (until..until + 3).zip(100u64..) {
+			Timers::<Test>::insert(
+				block,
+				frame_support::BoundedVec::truncate_from(vec![order; MAX_TIMERS as usize]),
+			);
+		}
+		assert_eq!(
+			charged(dispute(CARRIER, 0, delivered(5))),
+			MockWeights::dispute_to_arbitration() + spills(3)
+		);
+		assert_eq!(status(0), CaseStatus::AwaitingRuling { until: until + 3 });
+		for block in until..until + 3 {
+			Timers::<Test>::remove(block);
+		}
+	});
+}
+
+#[test]
+fn a_ruling_adds_the_full_queues_its_slashes_read_to_the_block() {
+	test(|| {
+		propose(0, delivered(5));
+		assert_ok!(dispute(SHIPPER, 0, Report::Lost));
+		Disputes::on_no_quorum(0).expect("the last round had no quorum");
+		assert!(matches!(status(0), CaseStatus::AwaitingRuling { .. }));
+		// The shipper's claim is not upheld: its deposit is forfeited, a slash whose due block
+		// is found past four full queues.
+		SLASH_SPILLS.with(|s| *s.borrow_mut() = 4);
+		let before = System::block_weight().total();
+		assert_ok!(Disputes::rule(RuntimeOrigin::root(), 0, delivered(5)));
+		assert_eq!(SLASHES.with(|s| s.borrow().len()), 1);
+		assert_eq!(System::block_weight().total() - before, spills(4));
+	});
+}
+
+#[test]
+fn a_hook_is_charged_the_full_queues_its_searches_read() {
+	use frame_support::traits::Hooks;
+	test(|| {
+		propose(0, delivered(5));
+		OUTCOMES_FAIL.with(|f| *f.borrow_mut() = true);
+		let ends = 1 + WINDOW;
+		// The retry goes to the block after, which is full, as is the one after it.
+		for (block, order) in (ends + 1..ends + 3).zip(100u64..) {
+			Timers::<Test>::insert(
+				block,
+				frame_support::BoundedVec::truncate_from(vec![order; MAX_TIMERS as usize]),
+			);
+		}
+		run_to_block(ends - 1);
+		System::set_block_number(ends);
+		assert_eq!(Disputes::on_initialize(ends), Disputes::timers_weight(0, 1) + spills(2));
+		assert_eq!(status(0), CaseStatus::Finalizing { outcome: delivered(5), retry_at: ends + 3 });
+		for block in ends + 1..ends + 3 {
+			Timers::<Test>::remove(block);
+		}
+		OUTCOMES_FAIL.with(|f| *f.borrow_mut() = false);
+		run_to_block(ends + 3);
+		assert_eq!(finals(), vec![(0, delivered(5))]);
 	});
 }
 

@@ -60,7 +60,10 @@ pub mod pallet {
 	};
 	use frame_system::pallet_prelude::*;
 	use sp_runtime::{FixedU128, Perbill};
-	use surety_primitives::protocol::{AttestationHandler, OrderId, SlashScheduler};
+	use surety_primitives::{
+		protocol::{AttestationHandler, OrderId, SlashScheduler},
+		queue,
+	};
 
 	/// The in-code storage version: 1 since order records keep value and bond
 	/// ([`migrations::v1`]).
@@ -435,13 +438,19 @@ pub mod pallet {
 		/// `AcceptWindowClosed`, `InsufficientFreeStake`, `LeverageExceeded`, and any error of
 		/// the attestation side (e.g. too few attesters). Event: `OrderAccepted`.
 		///
-		/// Weighed for a committee drawn among the most attesters there can be; charged for
-		/// the attesters there are.
+		/// Weighed for a committee drawn among the most attesters there can be and the longest
+		/// search for a deadline block with room; charged for the attesters there are and the
+		/// full queues the search read.
 		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::accept_order().saturating_add(queue::spill_weight(
+			T::DbWeight::get(),
+			T::Attestation::max_spilled_reads()
+		)))]
 		pub fn accept_order(origin: OriginFor<T>, order: OrderId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let unused = Self::do_accept_order(who, order)?;
-			Ok(Some(T::WeightInfo::accept_order().saturating_sub(unused)).into())
+			let (unused, spilled) = queue::counting_spills(|| Self::do_accept_order(who, order));
+			let used = T::WeightInfo::accept_order().saturating_sub(unused?);
+			Ok(Some(used.saturating_add(queue::spill_weight(T::DbWeight::get(), spilled))).into())
 		}
 
 		/// Cancels an order. Open: at once, with a full refund. Bonded: records the shipper's

@@ -65,6 +65,8 @@ thread_local! {
 	pub static FEES: RefCell<Vec<(OrderId, Balance)>> = const { RefCell::new(Vec::new()) };
 	/// When set, opening attestation fails (e.g. too few attesters).
 	pub static ATTESTATION_FAILS: RefCell<bool> = const { RefCell::new(false) };
+	/// The full queues each committee's deadline search reads before it finds room.
+	pub static OPEN_SPILLS: RefCell<u32> = const { RefCell::new(0) };
 	pub static SLASHES: RefCell<Vec<SlashRequest<AccountId, Balance>>> = const { RefCell::new(Vec::new()) };
 	/// The fraction of `at_risk` the mock slasher schedules for a fault.
 	pub static SLASH_FRACTION: RefCell<Perbill> = const { RefCell::new(Perbill::from_percent(25)) };
@@ -81,6 +83,9 @@ pub fn set_now_ms(ms: u64) {
 	NOW_MS.with(|n| *n.borrow_mut() = ms);
 }
 
+/// The most full queues the mock says its search may read.
+pub const MAX_SPILLED: u32 = 5;
+
 /// What the mock's committee draw says it did not use of the weight charged for it.
 pub const UNUSED_DRAW_WEIGHT: Weight = Weight::from_parts(3, 0);
 
@@ -96,7 +101,11 @@ impl AttestationHandler<AccountId, Balance> for MockAttestation {
 			return Err(DispatchError::Other("too few attesters"));
 		}
 		OPENED.with(|o| o.borrow_mut().push((order, *shipper, *carrier, report_by)));
+		surety_primitives::queue::search_past(OPEN_SPILLS.with(|s| *s.borrow()));
 		Ok(UNUSED_DRAW_WEIGHT)
+	}
+	fn max_spilled_reads() -> u32 {
+		MAX_SPILLED
 	}
 	fn close(order: OrderId) {
 		CLOSED.with(|c| c.borrow_mut().push(order));

@@ -336,6 +336,31 @@ fn a_full_expiry_block_spills_into_the_next_ones_until_they_are_full() {
 }
 
 #[test]
+fn accept_is_charged_the_full_queues_its_deadline_search_read() {
+	test(|| {
+		register(BOB, CARRIER_STAKE);
+		let id = create(ALICE, terms());
+		let spills = |reads| {
+			surety_primitives::queue::spill_weight(
+				<Test as frame_system::Config>::DbWeight::get(),
+				reads,
+			)
+		};
+		let accept = <MockWeights as crate::WeightInfo>::accept_order();
+		let declared =
+			frame_support::dispatch::GetDispatchInfo::get_dispatch_info(
+				&crate::Call::<Test>::accept_order { order: id },
+			)
+			.call_weight;
+		assert_eq!(declared, accept + spills(MAX_SPILLED));
+		// The committee's deadline is queued past two full blocks.
+		OPEN_SPILLS.with(|s| *s.borrow_mut() = 2);
+		let post = Fulfillment::accept_order(RuntimeOrigin::signed(BOB), id).expect("accepted");
+		assert_eq!(post.actual_weight, Some(accept - UNUSED_DRAW_WEIGHT + spills(2)));
+	});
+}
+
+#[test]
 fn accept_allocates_the_quoted_bond_and_opens_attestation() {
 	test(|| {
 		register(BOB, CARRIER_STAKE);
