@@ -369,37 +369,47 @@ pub(crate) struct CallPlan {
 }
 
 impl CallPlan {
+	/// Each stateful call's extrinsics with their signers, in the order the node's builders
+	/// put them in the benchmark block.
+	pub(crate) fn extrinsics(&self) -> Vec<(&'static str, Vec<(AccountId, RuntimeCall)>)> {
+		let accept = self.accept.iter().map(|&order| {
+			let call = pallet_fulfillment::Call::accept_order { order };
+			(self.accept_by.clone(), RuntimeCall::Fulfillment(call))
+		});
+		let attest = self.attest.iter().map(|(order, member)| {
+			let report = delivered(T0 + HOUR_MS);
+			let call = pallet_attestation::Call::attest {
+				order: *order,
+				report,
+				evidence: Default::default(),
+			};
+			(member.clone(), RuntimeCall::Attestation(call))
+		});
+		let dispute = self.dispute.iter().map(|&order| {
+			let call = pallet_disputes::Call::dispute {
+				order,
+				claim: Report::Lost,
+				evidence: Default::default(),
+			};
+			(self.shipper.clone(), RuntimeCall::Disputes(call))
+		});
+		vec![
+			("fulfillment.accept_order", accept.collect()),
+			("attestation.attest", attest.collect()),
+			("disputes.dispute", dispute.collect()),
+		]
+	}
+
 	/// Each stateful call on the last order prepared for it, with its signer: what the
 	/// benchmark block's last extrinsic of that call does.
 	pub(crate) fn last_of_each(&self) -> Vec<(&'static str, AccountId, RuntimeCall)> {
-		let (order, member) = self.attest.last().expect("prepared").clone();
-		vec![
-			(
-				"fulfillment.accept_order",
-				self.accept_by.clone(),
-				RuntimeCall::Fulfillment(pallet_fulfillment::Call::accept_order {
-					order: *self.accept.last().expect("prepared"),
-				}),
-			),
-			(
-				"attestation.attest",
-				member,
-				RuntimeCall::Attestation(pallet_attestation::Call::attest {
-					order,
-					report: delivered(T0 + HOUR_MS),
-					evidence: Default::default(),
-				}),
-			),
-			(
-				"disputes.dispute",
-				self.shipper.clone(),
-				RuntimeCall::Disputes(pallet_disputes::Call::dispute {
-					order: *self.dispute.last().expect("prepared"),
-					claim: Report::Lost,
-					evidence: Default::default(),
-				}),
-			),
-		]
+		self.extrinsics()
+			.into_iter()
+			.map(|(name, mut calls)| {
+				let (signer, call) = calls.pop().expect("prepared");
+				(name, signer, call)
+			})
+			.collect()
 	}
 
 	/// The plan that tells the node's builders which order is which (the shipper disputes).
@@ -450,9 +460,15 @@ pub(crate) fn per_call_orders(per_call: u32) -> CallPlan {
 	to_attest.truncate(per_call as usize);
 
 	// dispute: orders with a proposed outcome, in their dispute window. A block's dispute
-	// timers take 16 cases.
+	// timers take 16 cases. Their windows end after every block the benchmark block's reports
+	// may open windows in (`MaxTimerSpill` blocks from its own window's end), so a block of
+	// reports finds room for all of its proposals.
 	let to_dispute = create(&shipper, per_call);
 	accept(&bonded, &to_dispute);
+	let spill: u32 = <Runtime as pallet_disputes::Config>::MaxTimerSpill::get();
+	for _ in 0..spill {
+		next_block();
+	}
 	for chunk in to_dispute.chunks(16) {
 		for &id in chunk {
 			attest_all(id, delivered(T0 + HOUR_MS));
@@ -488,36 +504,30 @@ pub(crate) fn per_call_orders(per_call: u32) -> CallPlan {
 fn bench_weights() {
 	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
 	use pallet_disputes::WeightInfo as _;
-	use sp_runtime::traits::TransactionExtension;
+	use pallet_fulfillment::WeightInfo as _;
 	let block = crate::configs::RuntimeBlockWeights::get();
 	let normal = block.get(DispatchClass::Normal);
 	let call = |call: crate::RuntimeCall| call.get_dispatch_info().total_weight().ref_time();
 	let who = Sr25519Keyring::Alice.to_account_id();
 	let report = delivered(T0);
-	// What every signed extrinsic's transaction extensions weigh (the same for every call).
-	let extensions: crate::TxExtension = (
-		frame_system::AuthorizeCall::<Runtime>::new(),
-		frame_system::CheckNonZeroSender::<Runtime>::new(),
-		frame_system::CheckSpecVersion::<Runtime>::new(),
-		frame_system::CheckTxVersion::<Runtime>::new(),
-		frame_system::CheckGenesis::<Runtime>::new(),
-		frame_system::CheckEra::<Runtime>::from(sp_runtime::generic::Era::Immortal),
-		frame_system::CheckNonce::<Runtime>::from(0),
-		frame_system::CheckWeight::<Runtime>::new(),
-		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
-	);
 	let remark: crate::RuntimeCall = frame_system::Call::remark { remark: vec![] }.into();
 	let figures = [
 		("normal_class_max", normal.max_total.unwrap_or(block.max_block).ref_time()),
 		("extrinsic_base", normal.base_extrinsic.ref_time()),
-		("extensions", TransactionExtension::weight(&extensions, &remark).ref_time()),
+		("extensions", extensions_weight(&remark).ref_time()),
 		("remark", call(remark.clone())),
 		(
 			"transfer_keep_alive",
 			call(pallet_balances::Call::transfer_keep_alive { dest: who.into(), value: 1 }.into()),
 		),
 		("create_order", call(pallet_fulfillment::Call::create_order { terms: terms(0) }.into())),
-		("accept_order", call(pallet_fulfillment::Call::accept_order { order: 0 }.into())),
+		// Accept and dispute at the bound of their draw: what they are charged with the most
+		// attesters there can be, and no queue full (their declared weight also covers the
+		// longest searches past full queues, refunded when not made).
+		(
+			"accept_order",
+			<Runtime as pallet_fulfillment::Config>::WeightInfo::accept_order().ref_time(),
+		),
 		(
 			"attest",
 			call(
@@ -527,14 +537,9 @@ fn bench_weights() {
 		),
 		(
 			"dispute",
-			call(
-				pallet_disputes::Call::dispute {
-					order: 0,
-					claim: Report::Lost,
-					evidence: Default::default(),
-				}
-				.into(),
-			),
+			<Runtime as pallet_disputes::Config>::WeightInfo::dispute_escalating()
+				.max(<Runtime as pallet_disputes::Config>::WeightInfo::dispute_to_arbitration())
+				.ref_time(),
 		),
 		// An order's settlement is the work of one dispute-window timer: the slope of the hook.
 		(
@@ -555,4 +560,58 @@ fn bench_weights() {
 	println!("figure attesters {attesters}");
 	let max: u32 = <Runtime as pallet_attestation::Config>::MaxAttesters::get();
 	println!("figure max_attesters {max}");
+}
+
+/// What a signed extrinsic's transaction extensions weigh (the same for every call).
+fn extensions_weight(call: &RuntimeCall) -> frame_support::weights::Weight {
+	use sp_runtime::traits::TransactionExtension;
+	let extensions: crate::TxExtension = (
+		frame_system::AuthorizeCall::<Runtime>::new(),
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(sp_runtime::generic::Era::Immortal),
+		frame_system::CheckNonce::<Runtime>::from(0),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+	);
+	TransactionExtension::weight(&extensions, call)
+}
+
+/// Every extrinsic `benchmark extrinsic` puts in a block of accepts, reports or disputes goes
+/// through: otherwise failed extrinsics would count as capacity. The block is filled the way a
+/// block builder fills it: an extrinsic is admitted if its declared weight fits what is left
+/// of the normal class, and the block then keeps only the weight it was charged.
+#[test]
+fn a_benchmark_block_of_each_call_goes_through() {
+	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
+	let block = crate::configs::RuntimeBlockWeights::get();
+	let normal = block.get(DispatchClass::Normal);
+	let limit = normal.max_total.unwrap_or(block.max_block).ref_time();
+	genesis(DEV_RUNTIME_PRESET).execute_with(|| {
+		beside_background(10);
+		let plan = per_call_orders(PER_CALL);
+		for (name, calls) in plan.extrinsics() {
+			let _ = with_transaction(|| {
+				let mut used = 0u64;
+				let mut held = 0usize;
+				for (signer, call) in calls.iter().cloned() {
+					let info = call.get_dispatch_info();
+					let overhead = normal.base_extrinsic + extensions_weight(&call);
+					if used + (info.total_weight() + overhead).ref_time() > limit {
+						break;
+					}
+					let post = call
+						.dispatch(RuntimeOrigin::signed(signer))
+						.unwrap_or_else(|e| panic!("{name} #{held} of the block failed: {e:?}"));
+					used += (post.calc_actual_weight(&info) + overhead).ref_time();
+					held += 1;
+				}
+				assert!(held < calls.len(), "{name}: the plan fills the block");
+				println!("{name}: {held} in a block, all through");
+				TransactionOutcome::Rollback(Ok::<(), sp_runtime::DispatchError>(()))
+			});
+		}
+	});
 }

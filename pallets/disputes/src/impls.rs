@@ -57,7 +57,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Queues `order`'s timer at `at`, or at the first later block with room.
 	fn schedule(order: OrderId, at: BlockNumberFor<T>) -> Result<BlockNumberFor<T>, DispatchError> {
-		queue::first_with_room(at, T::MaxTimersPerBlock::get(), |block| {
+		queue::first_with_room(at, T::MaxTimerSpill::get(), |block| {
 			Timers::<T>::try_mutate(block, |q| q.try_push(order)).is_ok()
 		})
 		.ok_or_else(|| Error::<T>::QueueFull.into())
@@ -65,7 +65,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The most full timer queues one search reads: all it tries, when it finds no room.
 	fn max_timer_spill() -> u32 {
-		T::MaxTimersPerBlock::get()
+		T::MaxTimerSpill::get()
 	}
 
 	/// The most full queues a dispute's searches read: a new committee's deadline, then, should

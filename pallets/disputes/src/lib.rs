@@ -139,6 +139,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxTimersPerBlock: Get<u32>;
 
+		/// How many blocks, its own first, a timer may be queued in: with `MaxTimersPerBlock`
+		/// each, how many windows the proposals of one block may open.
+		#[pallet::constant]
+		type MaxTimerSpill: Get<u32>;
+
 		/// Weights of this pallet's calls, hook and trait entry points.
 		type WeightInfo: WeightInfo;
 
@@ -241,6 +246,7 @@ pub mod pallet {
 			assert!(!T::DisputeWindow::get().is_zero(), "a window lasts at least a block");
 			assert!(!T::ArbitrationPeriod::get().is_zero(), "arbitration takes time");
 			assert!(T::MaxTimersPerBlock::get() > 0, "timers must be able to fire");
+			assert!(T::MaxTimerSpill::get() > 0, "a timer's own block is the first try");
 		}
 
 		#[cfg(feature = "try-runtime")]

@@ -189,6 +189,7 @@ impl pallet_disputes::Config for Test {
 	type DisputeDepositRatio = DepositRatio;
 	type MaxRounds = ConstU32<3>;
 	type MaxTimersPerBlock = ConstU32<MAX_TIMERS>;
+	type MaxTimerSpill = ConstU32<MAX_TIMERS>;
 	type WeightInfo = MockWeights;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ();

@@ -184,6 +184,9 @@ impl pallet_disputes::Config for Runtime {
 	// Each timer may finalize an order (settlement and judging): 16 keep every protocol hook
 	// at its bound within half a block (see `protocol_tests`).
 	type MaxTimersPerBlock = ConstU32<16>;
+	// A block holds about 400 proposing reports (issue 8's capacity run): 64 blocks of 16 let
+	// 1,024 windows open from one block, ending up to 64 blocks (3.2 minutes) late.
+	type MaxTimerSpill = ConstU32<64>;
 	type WeightInfo = crate::weights::pallet_disputes::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::benchmarks::ProtocolBenchmarkHelper;
