@@ -502,18 +502,17 @@ pub(crate) fn per_call_orders(per_call: u32) -> CallPlan {
 #[test]
 #[ignore = "prints the weights scripts/bench.sh compares; run by that script"]
 fn bench_weights() {
-	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
+	use frame_support::dispatch::GetDispatchInfo;
 	use pallet_disputes::WeightInfo as _;
 	use pallet_fulfillment::WeightInfo as _;
-	let block = crate::configs::RuntimeBlockWeights::get();
-	let normal = block.get(DispatchClass::Normal);
+	let (base_extrinsic, normal_class_max) = normal_class();
 	let call = |call: crate::RuntimeCall| call.get_dispatch_info().total_weight().ref_time();
 	let who = Sr25519Keyring::Alice.to_account_id();
 	let report = delivered(T0);
 	let remark: crate::RuntimeCall = frame_system::Call::remark { remark: vec![] }.into();
 	let figures = [
-		("normal_class_max", normal.max_total.unwrap_or(block.max_block).ref_time()),
-		("extrinsic_base", normal.base_extrinsic.ref_time()),
+		("normal_class_max", normal_class_max.ref_time()),
+		("extrinsic_base", base_extrinsic.ref_time()),
 		("extensions", extensions_weight(&remark).ref_time()),
 		("remark", call(remark.clone())),
 		(
@@ -562,6 +561,14 @@ fn bench_weights() {
 	println!("figure max_attesters {max}");
 }
 
+/// Every extrinsic's base weight and the most the normal class may hold in a block.
+fn normal_class() -> (frame_support::weights::Weight, frame_support::weights::Weight) {
+	use frame_support::dispatch::DispatchClass;
+	let block = crate::configs::RuntimeBlockWeights::get();
+	let normal = block.get(DispatchClass::Normal);
+	(normal.base_extrinsic, normal.max_total.unwrap_or(block.max_block))
+}
+
 /// What a signed extrinsic's transaction extensions weigh (the same for every call).
 fn extensions_weight(call: &RuntimeCall) -> frame_support::weights::Weight {
 	use sp_runtime::traits::TransactionExtension;
@@ -585,10 +592,9 @@ fn extensions_weight(call: &RuntimeCall) -> frame_support::weights::Weight {
 /// of the normal class, and the block then keeps only the weight it was charged.
 #[test]
 fn a_benchmark_block_of_each_call_goes_through() {
-	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
-	let block = crate::configs::RuntimeBlockWeights::get();
-	let normal = block.get(DispatchClass::Normal);
-	let limit = normal.max_total.unwrap_or(block.max_block).ref_time();
+	use frame_support::dispatch::GetDispatchInfo;
+	let (base_extrinsic, limit) = normal_class();
+	let limit = limit.ref_time();
 	genesis(DEV_RUNTIME_PRESET).execute_with(|| {
 		beside_background(10);
 		let plan = per_call_orders(PER_CALL);
@@ -598,7 +604,7 @@ fn a_benchmark_block_of_each_call_goes_through() {
 				let mut held = 0usize;
 				for (signer, call) in calls.iter().cloned() {
 					let info = call.get_dispatch_info();
-					let overhead = normal.base_extrinsic + extensions_weight(&call);
+					let overhead = base_extrinsic + extensions_weight(&call);
 					if used + (info.total_weight() + overhead).ref_time() > limit {
 						break;
 					}

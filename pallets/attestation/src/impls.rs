@@ -335,14 +335,15 @@ impl<T: Config> Pallet<T> {
 		// one expected before the deadline is the first whose hook should find it passed.
 		let blocks = (wait_ms / T::MillisPerBlock::get()).saturating_add(2);
 		let at = now.saturating_add(blocks.unique_saturated_into());
-		queue::first_with_room(at, T::MaxDeadlinesPerBlock::get(), |block| {
+		queue::first_with_room(at, Self::deadline_tries(), |block| {
 			DeadlineQueue::<T>::try_mutate(block, |q| q.try_push(order)).is_ok()
 		})
 		.ok_or_else(|| Error::<T>::QueueFull.into())
 	}
 
-	/// The most full deadline queues one search reads: all it tries, when it finds no room.
-	pub(crate) fn max_deadline_spill() -> u32 {
+	/// How many blocks a deadline search tries, its own first: as many as a block's queue
+	/// holds. Also the most full queues one search reads, when none has room.
+	fn deadline_tries() -> u32 {
 		T::MaxDeadlinesPerBlock::get()
 	}
 
@@ -854,7 +855,7 @@ impl<T: Config> AttestationHandler<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	}
 
 	fn max_spilled_reads() -> u32 {
-		Self::max_deadline_spill()
+		Self::deadline_tries()
 	}
 
 	fn close(order: OrderId) {
@@ -885,7 +886,7 @@ impl<T: Config> CommitteeProvider<T::AccountId> for Pallet<T> {
 	}
 
 	fn max_spilled_reads() -> u32 {
-		Self::max_deadline_spill()
+		Self::deadline_tries()
 	}
 
 	fn agrees(report: &Report, outcome: &Report) -> bool {

@@ -63,15 +63,10 @@ impl<T: Config> Pallet<T> {
 		.ok_or_else(|| Error::<T>::QueueFull.into())
 	}
 
-	/// The most full timer queues one search reads: all it tries, when it finds no room.
-	fn max_timer_spill() -> u32 {
-		T::MaxTimerSpill::get()
-	}
-
 	/// The most full queues a dispute's searches read: a new committee's deadline, then, should
 	/// that fail, arbitration's end.
 	pub(crate) fn max_dispute_spill() -> u32 {
-		T::Committees::max_spilled_reads().saturating_add(Self::max_timer_spill())
+		T::Committees::max_spilled_reads().saturating_add(T::MaxTimerSpill::get())
 	}
 
 	fn unschedule(case: &CaseOf<T>, order: OrderId) {
@@ -456,7 +451,8 @@ impl<T: Config> ProposalHandler for Pallet<T> {
 	}
 
 	fn max_spilled_reads() -> u32 {
-		Self::max_timer_spill()
+		// All the blocks a search tries, when none has room.
+		T::MaxTimerSpill::get()
 	}
 }
 

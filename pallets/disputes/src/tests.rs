@@ -22,6 +22,21 @@ fn spills(reads: u32) -> Weight {
 	surety_primitives::queue::spill_weight(<Test as frame_system::Config>::DbWeight::get(), reads)
 }
 
+/// Fills the timer queues of `blocks` with orders that have no case, as other orders' timers
+/// would.
+fn fill_timers(blocks: core::ops::Range<u64>) {
+	for (block, order) in blocks.zip(100u64..) {
+		let full = frame_support::BoundedVec::truncate_from(vec![order; MAX_TIMERS as usize]);
+		Timers::<Test>::insert(block, full);
+	}
+}
+
+fn clear_timers(blocks: core::ops::Range<u64>) {
+	for block in blocks {
+		Timers::<Test>::remove(block);
+	}
+}
+
 fn propose(order: u64, outcome: Report) {
 	assert_ok!(Disputes::on_proposed(order, outcome));
 }
@@ -313,20 +328,13 @@ fn a_dispute_is_charged_the_full_queues_its_searches_read() {
 		// The last round's dispute goes to arbitration, whose end finds three full blocks.
 		propose(0, Report::Lost);
 		let until = System::block_number() + ARBITRATION;
-		for (block, order) in (until..until + 3).zip(100u64..) {
-			Timers::<Test>::insert(
-				block,
-				frame_support::BoundedVec::truncate_from(vec![order; MAX_TIMERS as usize]),
-			);
-		}
+		fill_timers(until..until + 3);
 		assert_eq!(
 			charged(dispute(CARRIER, 0, delivered(5))),
 			MockWeights::dispute_to_arbitration() + spills(3)
 		);
 		assert_eq!(status(0), CaseStatus::AwaitingRuling { until: until + 3 });
-		for block in until..until + 3 {
-			Timers::<Test>::remove(block);
-		}
+		clear_timers(until..until + 3);
 	});
 }
 
@@ -355,19 +363,12 @@ fn a_hook_is_charged_the_full_queues_its_searches_read() {
 		OUTCOMES_FAIL.with(|f| *f.borrow_mut() = true);
 		let ends = 1 + WINDOW;
 		// The retry goes to the block after, which is full, as is the one after it.
-		for (block, order) in (ends + 1..ends + 3).zip(100u64..) {
-			Timers::<Test>::insert(
-				block,
-				frame_support::BoundedVec::truncate_from(vec![order; MAX_TIMERS as usize]),
-			);
-		}
+		fill_timers(ends + 1..ends + 3);
 		run_to_block(ends - 1);
 		System::set_block_number(ends);
 		assert_eq!(Disputes::on_initialize(ends), Disputes::timers_weight(0, 1) + spills(2));
 		assert_eq!(status(0), CaseStatus::Finalizing { outcome: delivered(5), retry_at: ends + 3 });
-		for block in ends + 1..ends + 3 {
-			Timers::<Test>::remove(block);
-		}
+		clear_timers(ends + 1..ends + 3);
 		OUTCOMES_FAIL.with(|f| *f.borrow_mut() = false);
 		run_to_block(ends + 3);
 		assert_eq!(finals(), vec![(0, delivered(5))]);
