@@ -87,3 +87,21 @@ mod tests {
 		assert_eq!(currency::MILLI_UNIT * 1_000, currency::UNIT);
 	}
 }
+
+/// The `try-runtime` hooks of an `UncheckedOnRuntimeUpgrade` in a module that defines
+/// `pre_upgrade_check::<T>() -> Vec<u8>` and `post_upgrade_check::<T>(state)`: try-runtime calls
+/// the checks through these hooks, the runtime's upgrade tests call them directly.
+#[macro_export]
+macro_rules! upgrade_checks {
+	() => {
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<alloc::vec::Vec<u8>, sp_runtime::TryRuntimeError> {
+			Ok(pre_upgrade_check::<T>())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			post_upgrade_check::<T>(state)
+		}
+	};
+}

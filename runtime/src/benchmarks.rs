@@ -168,8 +168,8 @@ impl pallet_slashing::benchmarking::BenchmarkHelper<AccountId, Balance>
 				});
 				// Keep the draw's view of free stake in step with the ledger.
 				pallet_attestation::Candidates::<Runtime>::mutate(|c| {
-					for entry in c.iter_mut().filter(|e| e.0 == *who) {
-						entry.2 = entry.2.saturating_sub(amount);
+					for entry in c.iter_mut().filter(|e| e.who == *who) {
+						entry.free = entry.free.saturating_sub(amount);
 					}
 				});
 			}

@@ -83,7 +83,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	authoring_version: 1,
 	// Bump on every change of runtime logic; a node only imports blocks of versions it knows
 	// how to execute through the on-chain wasm.
-	spec_version: 103,
+	spec_version: 104,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -136,6 +136,8 @@ pub type Migrations = (
 	pallet_fulfillment::migrations::v1::MigrateV0ToV1<Runtime>,
 	// Runtime 102: attester ledgers keep the fee shares credited until claimed.
 	pallet_attestation::migrations::v1::MigrateV0ToV1<Runtime>,
+	// Runtime 104: candidate entries keep the seats drawn since their ledger was written.
+	pallet_attestation::migrations::v2::MigrateV1ToV2<Runtime>,
 );
 
 /// Executive: dispatches to the pallets.

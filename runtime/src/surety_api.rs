@@ -104,7 +104,7 @@ pub fn carrier(who: AccountId) -> Option<CarrierProfile<Balance>> {
 }
 
 pub fn attester(who: AccountId) -> Option<AttesterProfile<Balance>> {
-	let info = pallet_attestation::Attesters::<Runtime>::get(&who)?;
+	let info = pallet_attestation::Pallet::<Runtime>::attester(&who)?;
 	Some(AttesterProfile {
 		stake: stake_view(&info.stake),
 		seats: info.seats,

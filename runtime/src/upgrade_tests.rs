@@ -24,7 +24,10 @@ use crate::{
 	AccountId, Attestation, Balances, Executive, Fulfillment, Runtime, RuntimeOrigin, System,
 	VERSION,
 };
-use pallet_attestation::{migrations::v1 as attestation_v1, Attesters};
+use pallet_attestation::{
+	migrations::{v1 as attestation_v1, v2 as attestation_v2},
+	Attesters, Candidates,
+};
 use pallet_fulfillment::{migrations::v1, OrderEnd, OrderRecords, OrderTerms};
 use sp_genesis_builder::DEV_RUNTIME_PRESET;
 
@@ -90,7 +93,10 @@ fn chain_left_by_runtime_100() -> InFlight {
 		unhashed::put_raw(&OrderRecords::<Runtime>::hashed_key_for(id), &v0.encode());
 	}
 	StorageVersion::new(0).put::<Fulfillment>();
-	for (who, info) in Attesters::<Runtime>::iter() {
+	// Runtime 100 kept every seat in the ledger and the candidate entries without them.
+	let ledgers: Vec<AccountId> = Attesters::<Runtime>::iter_keys().collect();
+	for who in ledgers {
+		let info = Attestation::attester(&who).expect("registered");
 		let v0 = attestation_v1::v0::AttesterInfo {
 			stake: info.stake,
 			seats: info.seats,
@@ -100,6 +106,9 @@ fn chain_left_by_runtime_100() -> InFlight {
 		};
 		unhashed::put_raw(&Attesters::<Runtime>::hashed_key_for(&who), &v0.encode());
 	}
+	let entries: Vec<attestation_v2::V1Entry<Runtime>> =
+		Candidates::<Runtime>::get().into_iter().map(|c| (c.who, c.active, c.free)).collect();
+	unhashed::put_raw(&Candidates::<Runtime>::hashed_key(), &entries.encode());
 	StorageVersion::new(0).put::<Attestation>();
 	frame_system::LastRuntimeUpgrade::<Runtime>::put(frame_system::LastRuntimeUpgradeInfo {
 		spec_version: 100.into(),
@@ -108,12 +117,13 @@ fn chain_left_by_runtime_100() -> InFlight {
 	InFlight { open, attesting, cancelled, slashed }
 }
 
-/// Whether a key belongs to what a migration owns: the order records, the attester ledgers
-/// and the two pallets' versions.
+/// Whether a key belongs to what a migration owns: the order records, the attester ledgers,
+/// the candidate list and the two pallets' versions.
 fn migrated(key: &[u8]) -> bool {
 	key.starts_with(&OrderRecords::<Runtime>::final_prefix())
 		|| key == StorageVersion::storage_key::<Fulfillment>()
 		|| key.starts_with(&Attesters::<Runtime>::final_prefix())
+		|| key == Candidates::<Runtime>::hashed_key()
 		|| key == StorageVersion::storage_key::<Attestation>()
 }
 
@@ -127,6 +137,7 @@ fn the_upgrade_from_runtime_100_migrates_records_and_ledgers_and_keeps_everythin
 		let before = all_storage();
 		let checked = v1::pre_upgrade_check::<Runtime>();
 		let ledgers = attestation_v1::pre_upgrade_check::<Runtime>();
+		let candidates = attestation_v2::pre_upgrade_check::<Runtime>();
 		let pending = api::pending_slashes(carrier());
 		let bob = api::carrier(carrier()).unwrap();
 
@@ -135,9 +146,11 @@ fn the_upgrade_from_runtime_100_migrates_records_and_ledgers_and_keeps_everythin
 		v1::post_upgrade_check::<Runtime>(checked).expect("v1's post-upgrade check");
 		attestation_v1::post_upgrade_check::<Runtime>(ledgers)
 			.expect("attestation v1's post-upgrade check");
+		attestation_v2::post_upgrade_check::<Runtime>(candidates)
+			.expect("attestation v2's post-upgrade check");
 		protocol_try_state().expect("protocol invariants");
 		assert_eq!(Fulfillment::on_chain_storage_version(), StorageVersion::new(1));
-		assert_eq!(Attestation::on_chain_storage_version(), StorageVersion::new(1));
+		assert_eq!(Attestation::on_chain_storage_version(), StorageVersion::new(2));
 		let after = all_storage();
 		let untouched = |pairs: &[(Vec<u8>, Vec<u8>)]| {
 			pairs.iter().filter(|(k, _)| !migrated(k)).cloned().collect::<Vec<_>>()
@@ -193,7 +206,7 @@ fn the_upgrade_from_runtime_100_migrates_records_and_ledgers_and_keeps_everythin
 fn a_chain_that_started_with_this_runtime_has_nothing_to_migrate() {
 	genesis(DEV_RUNTIME_PRESET).execute_with(|| {
 		assert_eq!(Fulfillment::on_chain_storage_version(), StorageVersion::new(1));
-		assert_eq!(Attestation::on_chain_storage_version(), StorageVersion::new(1));
+		assert_eq!(Attestation::on_chain_storage_version(), StorageVersion::new(2));
 		let root = sp_io::storage::root(sp_runtime::StateVersion::V1);
 		Executive::execute_on_runtime_upgrade();
 		assert_eq!(sp_io::storage::root(sp_runtime::StateVersion::V1), root);

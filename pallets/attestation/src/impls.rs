@@ -38,7 +38,7 @@ pub type Weighted<T> = (<T as frame_system::Config>::AccountId, BalanceOf<T>);
 /// if an entry changed (it is the largest value a call writes, up to `MaxAttesters` entries;
 /// a draw or a judgement changes several members' entries).
 pub(crate) struct CandidateList<T: Config> {
-	entries: BoundedVec<(T::AccountId, BalanceOf<T>, BalanceOf<T>), T::MaxAttesters>,
+	entries: BoundedVec<CandidateOf<T>, T::MaxAttesters>,
 	changed: bool,
 }
 
@@ -53,19 +53,61 @@ impl<T: Config> CandidateList<T> {
 		}
 	}
 
+	fn entry_mut(&mut self, who: &T::AccountId) -> Option<&mut CandidateOf<T>> {
+		self.entries.iter_mut().find(|c| c.who == *who)
+	}
+
+	/// `who`'s ledger, with the seats drawn since it was last written moved into it from its
+	/// entry. Every ledger that is to be changed and written is read through this, so that a
+	/// change sees all its seats.
+	fn ledger(&mut self, who: &T::AccountId) -> Option<AttesterInfo<T>> {
+		let mut info = Attesters::<T>::get(who)?;
+		if let Some(entry) = self.entry_mut(who) {
+			let drawn = core::mem::take(&mut entry.drawn);
+			if drawn > 0 {
+				Pallet::<T>::add_seats(&mut info, drawn);
+				self.changed = true;
+			}
+		}
+		Some(info)
+	}
+
+	/// Allocates a seat to `who`, whose entry's free stake covers it: in its entry alone.
+	fn draw_seat(&mut self, who: &T::AccountId, seat: BalanceOf<T>) {
+		let Some(entry) = self.entry_mut(who) else {
+			defensive!("a drawn attester has no candidate entry");
+			return;
+		};
+		entry.free = entry.free.defensive_saturating_sub(seat);
+		entry.drawn.saturating_inc();
+		self.changed = true;
+	}
+
 	/// Keeps `who`'s entry equal to its ledger: present while it has active stake, with its
-	/// active and free stake.
+	/// active stake and its free stake less the seats drawn since the ledger was written.
 	fn sync(&mut self, who: &T::AccountId, info: &AttesterInfo<T>) -> DispatchResult {
-		let (active, free) = (info.stake.active(), info.stake.free());
+		let active = info.stake.active();
 		let entries = &mut self.entries;
-		match (entries.iter().position(|(c, ..)| c == who), active.is_zero()) {
+		match (entries.iter().position(|c| c.who == *who), active.is_zero()) {
 			(Some(i), true) => {
+				// A drawn seat is covered by active stake, so an entry leaving has none.
+				if entries[i].drawn > 0 {
+					defensive!("an attester without active stake holds drawn seats");
+				}
 				entries.swap_remove(i);
 			}
-			(Some(i), false) if entries[i].1 == active && entries[i].2 == free => return Ok(()),
-			(Some(i), false) => entries[i] = (who.clone(), active, free),
+			(Some(i), false) => {
+				let entry = &mut entries[i];
+				let drawn_bonds = T::SeatBond::get().saturating_mul(entry.drawn.into());
+				let free = info.stake.free().saturating_sub(drawn_bonds);
+				if entry.active == active && entry.free == free {
+					return Ok(());
+				}
+				entry.active = active;
+				entry.free = free;
+			}
 			(None, false) => entries
-				.try_push((who.clone(), active, free))
+				.try_push(Candidate { who: who.clone(), active, free: info.stake.free(), drawn: 0 })
 				.map_err(|_| Error::<T>::TooManyAttesters)?,
 			(None, true) => return Ok(()),
 		}
@@ -79,11 +121,6 @@ impl<T: Config> CandidateList<T> {
 		let result = f(&mut list);
 		list.store();
 		result
-	}
-
-	/// [`Self::sync`] of one entry, read and written on its own.
-	fn synced(who: &T::AccountId, info: &AttesterInfo<T>) -> DispatchResult {
-		Self::with(|list| list.sync(who, info))
 	}
 }
 
@@ -137,8 +174,10 @@ impl<T: Config> Pallet<T> {
 			score: T::NeutralScore::get(),
 			..Default::default()
 		};
-		Candidates::<T>::try_mutate(|c| c.try_push((who.clone(), stake, stake)))
-			.map_err(|_| Error::<T>::TooManyAttesters)?;
+		Candidates::<T>::try_mutate(|c| {
+			c.try_push(Candidate { who: who.clone(), active: stake, free: stake, drawn: 0 })
+		})
+		.map_err(|_| Error::<T>::TooManyAttesters)?;
 		T::Currency::hold(&Self::reason(), &who, stake)?;
 		Attesters::<T>::insert(&who, info);
 		TotalActiveStake::<T>::mutate(|t| t.saturating_accrue(stake));
@@ -148,38 +187,48 @@ impl<T: Config> Pallet<T> {
 
 	pub(crate) fn do_bond_extra(who: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
 		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
-		let mut info = Attesters::<T>::get(&who).ok_or(Error::<T>::NotAttester)?;
-		ensure!(
-			info.stake.active().saturating_add(amount) >= T::MinAttesterStake::get(),
-			Error::<T>::StakeBelowMinimum
-		);
-		ensure!(
-			T::Currency::can_hold(&Self::reason(), &who, amount),
-			Error::<T>::InsufficientBalance
-		);
-		info.stake.total.saturating_accrue(amount);
-		CandidateList::<T>::synced(&who, &info)?;
-		T::Currency::hold(&Self::reason(), &who, amount)?;
-		Attesters::<T>::insert(&who, info);
+		CandidateList::<T>::with(|list| {
+			let mut info = list.ledger(&who).ok_or(Error::<T>::NotAttester)?;
+			ensure!(
+				info.stake.active().saturating_add(amount) >= T::MinAttesterStake::get(),
+				Error::<T>::StakeBelowMinimum
+			);
+			ensure!(
+				T::Currency::can_hold(&Self::reason(), &who, amount),
+				Error::<T>::InsufficientBalance
+			);
+			info.stake.total.saturating_accrue(amount);
+			list.sync(&who, &info)?;
+			T::Currency::hold(&Self::reason(), &who, amount)?;
+			Attesters::<T>::insert(&who, info);
+			Ok::<_, DispatchError>(())
+		})?;
 		TotalActiveStake::<T>::mutate(|t| t.saturating_accrue(amount));
 		Self::deposit_event(Event::StakeBonded { attester: who, amount });
 		Ok(())
 	}
 
 	pub(crate) fn do_unbond(who: T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
-		let mut info = Attesters::<T>::get(&who).ok_or(Error::<T>::NotAttester)?;
 		let unlock_at =
 			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
-		info.stake
-			.unbond(amount, T::MinAttesterStake::get(), unlock_at)
-			.map_err(Error::<T>::from)?;
-		CandidateList::<T>::synced(&who, &info)?;
-		Attesters::<T>::insert(&who, info);
+		CandidateList::<T>::with(|list| {
+			// Seats drawn and not yet in the ledger are not free: fold them in first.
+			let mut info = list.ledger(&who).ok_or(Error::<T>::NotAttester)?;
+			info.stake
+				.unbond(amount, T::MinAttesterStake::get(), unlock_at)
+				.map_err(Error::<T>::from)?;
+			list.sync(&who, &info)?;
+			Attesters::<T>::insert(&who, info);
+			Ok::<_, DispatchError>(())
+		})?;
 		TotalActiveStake::<T>::mutate(|t| t.saturating_reduce(amount));
 		Self::deposit_event(Event::StakeUnbonding { attester: who, amount, unlock_at });
 		Ok(())
 	}
 
+	/// Reads the ledger without the candidate list: withdrawing takes only unbonding stake, and
+	/// an attester with seats drawn and not yet in its ledger has active stake covering them, so
+	/// its ledger is not empty and is kept.
 	pub(crate) fn do_withdraw_unbonded(who: T::AccountId) -> DispatchResult {
 		let mut info = Attesters::<T>::get(&who).ok_or(Error::<T>::NotAttester)?;
 		let now = frame_system::Pallet::<T>::block_number();
@@ -224,7 +273,7 @@ impl<T: Config> Pallet<T> {
 		who: &T::AccountId,
 		change: impl FnOnce(&mut AttesterInfo<T>) -> R,
 	) -> Option<R> {
-		let Some(mut info) = Attesters::<T>::get(who) else {
+		let Some(mut info) = candidates.ledger(who) else {
 			defensive!("an attester with duties or a hold has no ledger");
 			return None;
 		};
@@ -292,7 +341,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Draws a round of `size` for `order`, excluding `excluded`, and allocates each member's
-	/// seat bond. Returns the members and how many candidates the draw went through.
+	/// seat bond in its candidate entry (its ledger takes the seat when next written). Returns
+	/// the members and how many candidates the draw went through.
 	pub(crate) fn draw_round(
 		order: OrderId,
 		round: u8,
@@ -305,18 +355,15 @@ impl<T: Config> Pallet<T> {
 		let candidates: Vec<_> = list
 			.entries
 			.iter()
-			.filter(|(who, _, free)| *free >= seat && !excluded.contains(who))
-			.map(|(who, active, _)| (who.clone(), *active))
+			.filter(|c| c.free >= seat && !excluded.contains(&c.who))
+			.map(|c| (c.who.clone(), c.active))
 			.collect();
 		let (random, _) = T::Randomness::random(&(b"surety/committee", order, round).encode());
 		let seed = sp_io::hashing::blake2_256(&(random, order, round).encode());
 		let drawn = Self::draw_from(candidates, size, seed)?;
 		let mut members = Vec::with_capacity(drawn.len());
 		for (who, weight) in drawn {
-			Self::update_attester(&mut list, &who, |info| {
-				info.stake.allocated.saturating_accrue(seat);
-				info.seats.saturating_inc();
-			});
+			list.draw_seat(&who, seat);
 			members.push(crate::types::Member { who, weight, round, report: None, verdict: None });
 		}
 		list.store();
@@ -751,9 +798,19 @@ impl<T: Config> Pallet<T> {
 
 	// ---- Queries ----
 
-	/// An attester's stake, seats, score and fault count, if registered.
+	/// An attester's stake, seats, score and fault count, if registered: its ledger with the
+	/// seats drawn since it was written.
 	pub fn attester(who: &T::AccountId) -> Option<AttesterInfo<T>> {
-		Attesters::<T>::get(who)
+		let mut info = Attesters::<T>::get(who)?;
+		let drawn = Candidates::<T>::get().iter().find(|c| c.who == *who).map_or(0, |c| c.drawn);
+		Self::add_seats(&mut info, drawn);
+		Some(info)
+	}
+
+	/// Records `drawn` more seats, and their bonds, in a ledger.
+	fn add_seats(info: &mut AttesterInfo<T>, drawn: u32) {
+		info.seats.saturating_accrue(drawn);
+		info.stake.allocated.saturating_accrue(T::SeatBond::get().saturating_mul(drawn.into()));
 	}
 
 	// ---- Invariants ----
@@ -796,14 +853,24 @@ impl<T: Config> Pallet<T> {
 				T::Currency::balance_on_hold(&Self::reason(), &who) == info.stake.total,
 				"stake hold differs from the attester's ledger"
 			);
+			let entry = candidates.iter().find(|c| c.who == who);
+			let drawn = entry.map_or(0, |c| c.drawn);
 			ensure!(
-				seats.remove(&who).unwrap_or_default() == info.seats,
+				seats.remove(&who).unwrap_or_default() == info.seats.saturating_add(drawn),
 				"seat count differs from the committees"
 			);
-			let seat_bonds = T::SeatBond::get().saturating_mul(info.seats.into());
-			ensure!(info.stake.allocated == seat_bonds, "allocation differs from the seats");
+			let seat = T::SeatBond::get();
 			ensure!(
-				info.stake.allocated.saturating_add(info.stake.reserved) <= info.stake.active(),
+				info.stake.allocated == seat.saturating_mul(info.seats.into()),
+				"allocation differs from the seats"
+			);
+			let drawn_bonds = seat.saturating_mul(drawn.into());
+			ensure!(
+				info.stake
+					.allocated
+					.saturating_add(drawn_bonds)
+					.saturating_add(info.stake.reserved)
+					<= info.stake.active(),
 				"seats and reservations exceed the active stake"
 			);
 			let active = info.stake.active();
@@ -811,9 +878,8 @@ impl<T: Config> Pallet<T> {
 			if !active.is_zero() {
 				with_stake += 1;
 				ensure!(
-					candidates
-						.iter()
-						.any(|(c, a, f)| *c == who && *a == active && *f == info.stake.free()),
+					entry.is_some_and(|c| c.active == active
+						&& c.free == info.stake.free().saturating_sub(drawn_bonds)),
 					"candidate entry differs from the ledger"
 				);
 			}

@@ -9,7 +9,11 @@
 //! - **Stake.** `register_attester`, `bond_extra`, `unbond`, `withdraw_unbonded`, on the
 //!   `AttesterStake` hold. Each committee seat allocates `SeatBond` from the member's stake
 //!   until the member is judged, so stake backing a report cannot be unbonded before the report
-//!   is judged, and a slash reserves what it will take until it is applied.
+//!   is judged, and a slash reserves what it will take until it is applied. A draw records a
+//!   member's seat in the member's entry of the candidate list (`Candidates`), which it
+//!   rewrites anyway, and not in its ledger (`Attesters`): the ledger takes the seat the next
+//!   time it is written, and everything that reads or changes a ledger's seats or free stake
+//!   counts the entry's (`Pallet::attester` for queries).
 //! - **Draw.** `CommitteeSize` members (an escalated round: `EscalationCommitteeSize`, excluding
 //!   every earlier member) are drawn without replacement, each with probability proportional
 //!   to its active stake, from `Randomness` and the order id; the shipper and the carrier, and
@@ -73,7 +77,7 @@ pub mod pallet {
 		queue,
 	};
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -192,13 +196,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Attesters<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, AttesterInfo<T>>;
 
-	/// Everyone who can be drawn, with its active and free stake: one read per draw.
+	/// Everyone who can be drawn, with its active and free stake and the seats drawn since its
+	/// ledger was last written: one read and one write per draw.
 	#[pallet::storage]
-	pub type Candidates<T: Config> = StorageValue<
-		_,
-		BoundedVec<(T::AccountId, BalanceOf<T>, BalanceOf<T>), T::MaxAttesters>,
-		ValueQuery,
-	>;
+	pub type Candidates<T: Config> =
+		StorageValue<_, BoundedVec<CandidateOf<T>, T::MaxAttesters>, ValueQuery>;
 
 	/// Committees of orders not yet judged.
 	#[pallet::storage]

@@ -60,15 +60,7 @@ pub mod v1 {
 			T::DbWeight::get().reads_writes(translated, translated)
 		}
 
-		#[cfg(feature = "try-runtime")]
-		fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
-			Ok(pre_upgrade_check::<T>())
-		}
-
-		#[cfg(feature = "try-runtime")]
-		fn post_upgrade(state: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
-			post_upgrade_check::<T>(state)
-		}
+		surety_primitives::upgrade_checks!();
 	}
 
 	/// v0 → v1, run once: see the module docs.
@@ -90,7 +82,7 @@ pub mod v1 {
 	}
 
 	/// After: the same ledgers, each with its v0 fields unchanged and nothing owed, and the
-	/// pallet at storage version 1.
+	/// pallet at storage version 1 (or a later one, when later migrations ran too).
 	pub fn post_upgrade_check<T: Config>(
 		state: Vec<u8>,
 	) -> Result<(), sp_runtime::TryRuntimeError> {
@@ -113,8 +105,88 @@ pub mod v1 {
 			ensure!(kept == old, "v1: a ledger's v0 fields changed");
 		}
 		ensure!(
-			Pallet::<T>::on_chain_storage_version() == StorageVersion::new(1),
+			Pallet::<T>::on_chain_storage_version() >= StorageVersion::new(1),
 			"v1: the storage version was not set"
+		);
+		Ok(())
+	}
+}
+
+/// v2: a candidate entry carries the seats drawn since its attester's ledger was last written
+/// (`Candidate::drawn`), so a draw writes the candidate list and no ledger. Entries written
+/// before v2 owe their ledgers nothing: each gets `drawn` 0.
+pub mod v2 {
+	use super::*;
+	use crate::{BalanceOf, Candidate, CandidateOf, Candidates, Config, Pallet, LOG_TARGET};
+	use alloc::vec::Vec;
+	use codec::{Decode, Encode};
+	use frame_support::{pallet_prelude::*, storage::unhashed, traits::Get};
+
+	/// An entry before v2: the attester, its active stake and its free stake.
+	pub type V1Entry<T> = (<T as frame_system::Config>::AccountId, BalanceOf<T>, BalanceOf<T>);
+
+	/// The v1 → v2 translation, without the version check: use [`MigrateV1ToV2`].
+	pub struct UncheckedMigrateV1ToV2<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for UncheckedMigrateV1ToV2<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut translated = 0usize;
+			let result = Candidates::<T>::translate::<Vec<V1Entry<T>>, _>(|old| {
+				let entries: Vec<CandidateOf<T>> = old
+					.unwrap_or_default()
+					.into_iter()
+					.map(|(who, active, free)| Candidate { who, active, free, drawn: 0 })
+					.collect();
+				translated = entries.len();
+				// The same bound held the v1 entries: nothing is cut.
+				Some(BoundedVec::truncate_from(entries))
+			});
+			if result.is_err() {
+				log::error!(target: LOG_TARGET, "v2: the candidate list did not decode");
+			}
+			log::info!(target: LOG_TARGET, "v2: {translated} candidate entries translated");
+			T::DbWeight::get().reads_writes(1, 1)
+		}
+
+		surety_primitives::upgrade_checks!();
+	}
+
+	/// v1 → v2, run once: see the module docs.
+	pub type MigrateV1ToV2<T> = VersionedMigration<
+		1,
+		2,
+		UncheckedMigrateV1ToV2<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+
+	/// Before: the candidate list in its v1 layout (empty if absent or not decodable; the check
+	/// after the upgrade then fails on a list that had entries).
+	pub fn pre_upgrade_check<T: Config>() -> Vec<u8> {
+		unhashed::get::<Vec<V1Entry<T>>>(&Candidates::<T>::hashed_key())
+			.unwrap_or_default()
+			.encode()
+	}
+
+	/// After: the same entries in the same order, each owing its ledger no seat, and the pallet
+	/// at storage version 2.
+	pub fn post_upgrade_check<T: Config>(
+		state: Vec<u8>,
+	) -> Result<(), sp_runtime::TryRuntimeError> {
+		let before = Vec::<V1Entry<T>>::decode(&mut &state[..])
+			.map_err(|_| "v2: the pre-upgrade state does not decode")?;
+		let after = Candidates::<T>::get();
+		ensure!(after.len() == before.len(), "v2: the number of candidates changed");
+		for ((who, active, free), entry) in before.into_iter().zip(after.iter()) {
+			ensure!(
+				entry.who == who && entry.active == active && entry.free == free,
+				"v2: an entry's v1 fields changed"
+			);
+			ensure!(entry.drawn == 0, "v2: a legacy entry owes seats");
+		}
+		ensure!(
+			Pallet::<T>::on_chain_storage_version() == StorageVersion::new(2),
+			"v2: the storage version was not set"
 		);
 		Ok(())
 	}

@@ -12,7 +12,7 @@ use surety_primitives::protocol::{
 	StakeKind,
 };
 
-use crate::{mock::*, Attesters, Committees, Error, Event, RoundStatus, Verdict};
+use crate::{mock::*, Attesters, Candidate, Committees, Error, Event, RoundStatus, Verdict};
 
 const HOUR: u64 = 3_600_000;
 
@@ -132,7 +132,8 @@ fn register_holds_the_stake_and_makes_a_candidate() {
 		assert_eq!(held(attester(0)), 1_500);
 		let info = Attesters::<Test>::get(attester(0)).unwrap();
 		assert_eq!((info.stake.active(), info.score), (1_500, Perbill::from_percent(50)));
-		assert_eq!(crate::Candidates::<Test>::get().to_vec(), vec![(attester(0), 1_500, 1_500)]);
+		let entry = Candidate { who: attester(0), active: 1_500, free: 1_500, drawn: 0 };
+		assert_eq!(crate::Candidates::<Test>::get().to_vec(), vec![entry]);
 		assert_eq!(Attestation::total_stake(StakeKind::Attester), 1_500);
 	});
 }
@@ -283,11 +284,65 @@ fn attesters_without_a_free_seat_bond_are_not_drawn() {
 				break;
 			}
 		}
-		for (who, _, free) in crate::Candidates::<Test>::get() {
-			let info = Attesters::<Test>::get(who).unwrap();
+		for entry in crate::Candidates::<Test>::get() {
+			let info = Attestation::attester(&entry.who).unwrap();
 			assert_eq!(info.stake.allocated, SEAT * info.seats as u128);
-			assert_eq!(free, info.stake.free());
+			assert_eq!(entry.free, info.stake.free());
 		}
+	});
+}
+
+#[test]
+fn a_draw_keeps_its_seats_in_the_candidate_list_until_the_ledger_is_written() {
+	test(|| {
+		register_all();
+		let ledgers: Vec<_> = (0..ATTESTERS).map(|i| Attesters::<Test>::get(attester(i))).collect();
+		open(0);
+		open(1);
+		// The draws wrote no ledger: each member's seats wait in its candidate entry.
+		let after: Vec<_> = (0..ATTESTERS).map(|i| Attesters::<Test>::get(attester(i))).collect();
+		assert_eq!(after, ledgers);
+		let drawn = |who: AccountId| {
+			crate::Candidates::<Test>::get().into_iter().find(|c| c.who == who).unwrap()
+		};
+		let both: Vec<_> = members(0).into_iter().filter(|m| members(1).contains(m)).collect();
+		let m = members(0)[0];
+		let seats = if both.contains(&m) { 2 } else { 1 };
+		assert_eq!(drawn(m).drawn, seats);
+		assert_eq!(drawn(m).free, MIN_STAKE - SEAT * seats as u128);
+		// Queries see them...
+		let info = Attestation::attester(&m).unwrap();
+		assert_eq!((info.seats, info.stake.allocated), (seats, SEAT * seats as u128));
+		// ...and the ledger takes them when next written: judging frees one seat.
+		assert_ok!(Attestation::on_final_outcome(0, on_time()));
+		let ledger = Attesters::<Test>::get(m).unwrap();
+		assert_eq!((ledger.seats, ledger.stake.allocated), (seats - 1, SEAT * (seats - 1) as u128));
+		assert_eq!(drawn(m).drawn, 0);
+		assert_eq!(drawn(m).free, ledger.stake.free());
+	});
+}
+
+#[test]
+fn seats_drawn_into_the_candidate_list_cannot_be_unbonded() {
+	test(|| {
+		for i in 0..ATTESTERS {
+			register(attester(i), 2 * MIN_STAKE);
+		}
+		open(0);
+		let m = members(0)[0];
+		assert_eq!(Attesters::<Test>::get(m).unwrap().stake.free(), 2 * MIN_STAKE, "not folded");
+		// The ledger alone would let all of it go; the seat in the entry keeps its bond.
+		assert_noop!(
+			Attestation::unbond(RuntimeOrigin::signed(m), 2 * MIN_STAKE),
+			Error::<Test>::InsufficientFreeStake
+		);
+		assert_ok!(Attestation::unbond(RuntimeOrigin::signed(m), MIN_STAKE));
+		let ledger = Attesters::<Test>::get(m).unwrap();
+		assert_eq!((ledger.seats, ledger.stake.free()), (1, MIN_STAKE - SEAT));
+		// Bonding more keeps the entry's free stake the ledger's.
+		assert_ok!(Attestation::bond_extra(RuntimeOrigin::signed(m), SEAT));
+		let entry = crate::Candidates::<Test>::get().into_iter().find(|c| c.who == m).unwrap();
+		assert_eq!((entry.free, entry.drawn), (MIN_STAKE, 0));
 	});
 }
 

@@ -96,6 +96,26 @@ pub struct AttesterInfo<T: Config> {
 	pub fees: BalanceOf<T>,
 }
 
+/// An attester's entry in the candidate list: what a draw needs, read in one value.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct Candidate<AccountId, Balance> {
+	/// The attester.
+	pub who: AccountId,
+	/// Its active stake: its weight in a draw.
+	pub active: Balance,
+	/// Its free stake, less the seats in `drawn`: it is drawn only while this covers a seat.
+	pub free: Balance,
+	/// Seats drawn since its ledger was last written, not yet in the ledger's `seats` and
+	/// `allocated`. A draw writes the list anyway: keeping its seats here spares it a read and
+	/// a write of each member's ledger. Folded into the ledger when the ledger is next written.
+	pub drawn: u32,
+}
+
+/// A candidate list entry as stored.
+pub type CandidateOf<T> = Candidate<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+
 /// What became of a member's report when it was judged.
 #[derive(
 	Encode,

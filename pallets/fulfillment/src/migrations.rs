@@ -90,15 +90,7 @@ pub mod v1 {
 			T::DbWeight::get().reads_writes(translated, translated)
 		}
 
-		#[cfg(feature = "try-runtime")]
-		fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
-			Ok(pre_upgrade_check::<T>())
-		}
-
-		#[cfg(feature = "try-runtime")]
-		fn post_upgrade(state: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
-			post_upgrade_check::<T>(state)
-		}
+		surety_primitives::upgrade_checks!();
 	}
 
 	/// v0 → v1, run once: see the module docs.
