@@ -933,3 +933,85 @@ fn genesis_registers_attesters_as_candidates() {
 		Attestation::do_try_state().expect("invariants hold from genesis");
 	});
 }
+
+mod migration_v2 {
+	use super::*;
+	use crate::migrations::v2;
+	use codec::Encode;
+	use frame_support::{
+		storage::unhashed,
+		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
+	};
+
+	fn root() -> Vec<u8> {
+		sp_io::storage::root(sp_runtime::StateVersion::V1)
+	}
+
+	/// A chain as runtime 103 left it: a committee's seats in its members' ledgers, the
+	/// candidate list in the v1 layout, at storage version 1.
+	fn v1_chain() -> Vec<v2::V1Entry<Test>> {
+		register_all();
+		open(0);
+		let entries = crate::Candidates::<Test>::get();
+		for entry in &entries {
+			Attesters::<Test>::mutate(&entry.who, |info| {
+				let info = info.as_mut().unwrap();
+				info.seats += entry.drawn;
+				info.stake.allocated += SEAT * entry.drawn as u128;
+			});
+		}
+		let legacy: Vec<_> = entries.into_iter().map(|c| (c.who, c.active, c.free)).collect();
+		unhashed::put_raw(&crate::Candidates::<Test>::hashed_key(), &legacy.encode());
+		StorageVersion::new(1).put::<Attestation>();
+		legacy
+	}
+
+	#[test]
+	fn v1_entries_owe_their_ledgers_no_seats_and_nothing_else_changes() {
+		test(|| {
+			let legacy = v1_chain();
+			let ledgers: Vec<_> = Attesters::<Test>::iter().collect();
+			let state = v2::pre_upgrade_check::<Test>();
+
+			let weight = v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+
+			v2::post_upgrade_check::<Test>(state).expect("the post-upgrade check passes");
+			assert_eq!(Attestation::on_chain_storage_version(), StorageVersion::new(2));
+			let expected: Vec<_> = legacy
+				.into_iter()
+				.map(|(who, active, free)| Candidate { who, active, free, drawn: 0 })
+				.collect();
+			assert_eq!(crate::Candidates::<Test>::get().to_vec(), expected);
+			assert_eq!(Attesters::<Test>::iter().collect::<Vec<_>>(), ledgers);
+			// The list and the version, each read and written.
+			assert_eq!(weight, <Test as frame_system::Config>::DbWeight::get().reads_writes(2, 2));
+			// The seats are judged off the ledgers as before.
+			assert_ok!(Attestation::on_final_outcome(0, on_time()));
+		});
+	}
+
+	#[test]
+	fn the_migration_runs_once() {
+		test(|| {
+			v1_chain();
+			v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+			let after_first = root();
+			let weight = v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+			assert_eq!(root(), after_first);
+			assert_eq!(weight, <Test as frame_system::Config>::DbWeight::get().reads(1));
+		});
+	}
+
+	#[test]
+	fn the_post_upgrade_check_catches_a_changed_entry() {
+		test(|| {
+			v1_chain();
+			let state = v2::pre_upgrade_check::<Test>();
+			v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
+			crate::Candidates::<Test>::mutate(|c| c[0].drawn = 1);
+			assert!(v2::post_upgrade_check::<Test>(state.clone()).is_err());
+			crate::Candidates::<Test>::mutate(|c| c[0].drawn = 0);
+			assert!(v2::post_upgrade_check::<Test>(state).is_ok());
+		});
+	}
+}

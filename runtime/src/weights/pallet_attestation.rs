@@ -60,8 +60,8 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `19910`
 		//  Estimated: `18895`
-		// Minimum execution time: 108_612_000 picoseconds.
-		Weight::from_parts(138_447_000, 0)
+		// Minimum execution time: 100_771_000 picoseconds.
+		Weight::from_parts(133_489_000, 0)
 			.saturating_add(Weight::from_parts(0, 18895))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -80,8 +80,8 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `19682`
 		//  Estimated: `18895`
-		// Minimum execution time: 108_252_000 picoseconds.
-		Weight::from_parts(130_314_000, 0)
+		// Minimum execution time: 111_867_000 picoseconds.
+		Weight::from_parts(130_224_000, 0)
 			.saturating_add(Weight::from_parts(0, 18895))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -96,8 +96,8 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `18720`
 		//  Estimated: `18895`
-		// Minimum execution time: 49_334_000 picoseconds.
-		Weight::from_parts(62_193_000, 0)
+		// Minimum execution time: 52_949_000 picoseconds.
+		Weight::from_parts(65_708_000, 0)
 			.saturating_add(Weight::from_parts(0, 18895))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -113,11 +113,11 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1073 + c * (20 ±0)`
 		//  Estimated: `6196`
-		// Minimum execution time: 87_781_000 picoseconds.
-		Weight::from_parts(97_726_583, 0)
+		// Minimum execution time: 88_853_000 picoseconds.
+		Weight::from_parts(93_895_444, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
-			// Standard Error: 25_795
-			.saturating_add(Weight::from_parts(148_181, 0).saturating_mul(c.into()))
+			// Standard Error: 4_255
+			.saturating_add(Weight::from_parts(20_297, 0).saturating_mul(c.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
 	}
@@ -129,8 +129,8 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `715`
 		//  Estimated: `6196`
-		// Minimum execution time: 57_216_000 picoseconds.
-		Weight::from_parts(62_053_000, 0)
+		// Minimum execution time: 56_344_000 picoseconds.
+		Weight::from_parts(60_591_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -151,8 +151,8 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1502`
 		//  Estimated: `4267`
-		// Minimum execution time: 34_161_000 picoseconds.
-		Weight::from_parts(38_517_000, 0)
+		// Minimum execution time: 34_292_000 picoseconds.
+		Weight::from_parts(39_820_000, 0)
 			.saturating_add(Weight::from_parts(0, 4267))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -165,8 +165,8 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `836`
 		//  Estimated: `4267`
-		// Minimum execution time: 14_521_000 picoseconds.
-		Weight::from_parts(16_284_000, 0)
+		// Minimum execution time: 14_582_000 picoseconds.
+		Weight::from_parts(16_404_000, 0)
 			.saturating_add(Weight::from_parts(0, 4267))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(1))
@@ -210,11 +210,11 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `23458 + n * (774 ±0)`
 		//  Estimated: `18895 + n * (7309 ±54)`
-		// Minimum execution time: 9_885_000 picoseconds.
-		Weight::from_parts(40_525_480, 0)
+		// Minimum execution time: 9_905_000 picoseconds.
+		Weight::from_parts(32_312_283, 0)
 			.saturating_add(Weight::from_parts(0, 18895))
-			// Standard Error: 1_695_286
-			.saturating_add(Weight::from_parts(154_114_033, 0).saturating_mul(n.into()))
+			// Standard Error: 474_043
+			.saturating_add(Weight::from_parts(145_062_378, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(10))
@@ -238,11 +238,11 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `255 + a * (68 ±0)`
 		//  Estimated: `18895`
-		// Minimum execution time: 23_826_000 picoseconds.
-		Weight::from_parts(38_381_510, 0)
+		// Minimum execution time: 24_046_000 picoseconds.
+		Weight::from_parts(17_279_243, 0)
 			.saturating_add(Weight::from_parts(0, 18895))
-			// Standard Error: 10_938
-			.saturating_add(Weight::from_parts(419_469, 0).saturating_mul(a.into()))
+			// Standard Error: 9_740
+			.saturating_add(Weight::from_parts(533_014, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -263,11 +263,11 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `593 + a * (68 ±0)`
 		//  Estimated: `18895`
-		// Minimum execution time: 29_825_000 picoseconds.
-		Weight::from_parts(50_697_458, 0)
+		// Minimum execution time: 30_686_000 picoseconds.
+		Weight::from_parts(57_934_921, 0)
 			.saturating_add(Weight::from_parts(0, 18895))
-			// Standard Error: 8_838
-			.saturating_add(Weight::from_parts(292_672, 0).saturating_mul(a.into()))
+			// Standard Error: 10_762
+			.saturating_add(Weight::from_parts(136_361, 0).saturating_mul(a.into()))
 			.saturating_add(T::DbWeight::get().reads(6))
 			.saturating_add(T::DbWeight::get().writes(3))
 	}
@@ -305,12 +305,12 @@ impl<T: frame_system::Config> pallet_attestation::WeightInfo for WeightInfo<T> {
 	fn judge(m: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `18439 + m * (463 ±0)`
-		//  Estimated: `18895 + m * (2764 ±0)`
-		// Minimum execution time: 91_647_000 picoseconds.
-		Weight::from_parts(105_230_534, 0)
+		//  Estimated: `18895 + m * (2764 ±94)`
+		// Minimum execution time: 55_012_000 picoseconds.
+		Weight::from_parts(17_531_648, 0)
 			.saturating_add(Weight::from_parts(0, 18895))
-			// Standard Error: 858_490
-			.saturating_add(Weight::from_parts(37_279_623, 0).saturating_mul(m.into()))
+			// Standard Error: 851_738
+			.saturating_add(Weight::from_parts(54_315_126, 0).saturating_mul(m.into()))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(m.into())))
 			.saturating_add(T::DbWeight::get().writes(4))

@@ -74,8 +74,8 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `19516`
 		//  Estimated: `18895`
-		// Minimum execution time: 163_534_000 picoseconds.
-		Weight::from_parts(243_624_000, 0)
+		// Minimum execution time: 141_281_000 picoseconds.
+		Weight::from_parts(175_422_000, 0)
 			.saturating_add(Weight::from_parts(0, 18895))
 			.saturating_add(T::DbWeight::get().reads(12))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -96,8 +96,8 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1726`
 		//  Estimated: `6222`
-		// Minimum execution time: 114_641_000 picoseconds.
-		Weight::from_parts(179_027_000, 0)
+		// Minimum execution time: 91_657_000 picoseconds.
+		Weight::from_parts(103_584_000, 0)
 			.saturating_add(Weight::from_parts(0, 6222))
 			.saturating_add(T::DbWeight::get().reads(7))
 			.saturating_add(T::DbWeight::get().writes(7))
@@ -156,8 +156,8 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `25242`
 		//  Estimated: `20338`
-		// Minimum execution time: 472_095_000 picoseconds.
-		Weight::from_parts(581_638_000, 0)
+		// Minimum execution time: 401_359_000 picoseconds.
+		Weight::from_parts(434_378_000, 0)
 			.saturating_add(Weight::from_parts(0, 20338))
 			.saturating_add(T::DbWeight::get().reads(40))
 			.saturating_add(T::DbWeight::get().writes(54))
@@ -193,11 +193,11 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `22624 + n * (2107 ±0)`
 		//  Estimated: `18895 + n * (8022 ±0)`
-		// Minimum execution time: 4_107_000 picoseconds.
-		Weight::from_parts(4_487_000, 0)
+		// Minimum execution time: 3_164_000 picoseconds.
+		Weight::from_parts(20_108_443, 0)
 			.saturating_add(Weight::from_parts(0, 18895))
-			// Standard Error: 1_281_782
-			.saturating_add(Weight::from_parts(237_399_090, 0).saturating_mul(n.into()))
+			// Standard Error: 1_301_987
+			.saturating_add(Weight::from_parts(175_992_768, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().reads((12_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -259,11 +259,11 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `24307 + n * (2732 ±0)`
 		//  Estimated: `18895 + n * (14963 ±0)`
-		// Minimum execution time: 4_126_000 picoseconds.
-		Weight::from_parts(305_076_963, 0)
+		// Minimum execution time: 4_186_000 picoseconds.
+		Weight::from_parts(47_702_692, 0)
 			.saturating_add(Weight::from_parts(0, 18895))
-			// Standard Error: 4_104_409
-			.saturating_add(Weight::from_parts(588_010_769, 0).saturating_mul(n.into()))
+			// Standard Error: 7_489_895
+			.saturating_add(Weight::from_parts(510_556_865, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(17))
 			.saturating_add(T::DbWeight::get().reads((21_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(15))
@@ -278,8 +278,8 @@ impl<T: frame_system::Config> pallet_disputes::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `185`
 		//  Estimated: `3948`
-		// Minimum execution time: 31_187_000 picoseconds.
-		Weight::from_parts(50_215_000, 0)
+		// Minimum execution time: 21_462_000 picoseconds.
+		Weight::from_parts(28_643_000, 0)
 			.saturating_add(Weight::from_parts(0, 3948))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))

@@ -58,8 +58,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `615`
 		//  Estimated: `3754`
-		// Minimum execution time: 55_283_000 picoseconds.
-		Weight::from_parts(63_204_000, 0)
+		// Minimum execution time: 56_264_000 picoseconds.
+		Weight::from_parts(60_661_000, 0)
 			.saturating_add(Weight::from_parts(0, 3754))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -76,8 +76,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `825`
 		//  Estimated: `3754`
-		// Minimum execution time: 61_222_000 picoseconds.
-		Weight::from_parts(85_348_000, 0)
+		// Minimum execution time: 60_541_000 picoseconds.
+		Weight::from_parts(64_586_000, 0)
 			.saturating_add(Weight::from_parts(0, 3754))
 			.saturating_add(T::DbWeight::get().reads(4))
 			.saturating_add(T::DbWeight::get().writes(4))
@@ -90,8 +90,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `504`
 		//  Estimated: `3754`
-		// Minimum execution time: 13_951_000 picoseconds.
-		Weight::from_parts(15_433_000, 0)
+		// Minimum execution time: 14_622_000 picoseconds.
+		Weight::from_parts(16_344_000, 0)
 			.saturating_add(Weight::from_parts(0, 3754))
 			.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(T::DbWeight::get().writes(2))
@@ -107,8 +107,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `822 + c * (20 ±0)`
 		//  Estimated: `3754`
-		// Minimum execution time: 46_539_000 picoseconds.
-		Weight::from_parts(50_892_666, 0)
+		// Minimum execution time: 46_920_000 picoseconds.
+		Weight::from_parts(64_093_375, 0)
 			.saturating_add(Weight::from_parts(0, 3754))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -130,11 +130,11 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1739 + s * (48 ±0)`
 		//  Estimated: `3991 + s * (3001 ±0)`
-		// Minimum execution time: 65_277_000 picoseconds.
-		Weight::from_parts(77_342_348, 0)
+		// Minimum execution time: 65_648_000 picoseconds.
+		Weight::from_parts(86_738_590, 0)
 			.saturating_add(Weight::from_parts(0, 3991))
-			// Standard Error: 20_753
-			.saturating_add(Weight::from_parts(2_940_318, 0).saturating_mul(s.into()))
+			// Standard Error: 36_611
+			.saturating_add(Weight::from_parts(2_920_900, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(5))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(5))
@@ -162,8 +162,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `18846`
 		//  Estimated: `18895`
-		// Minimum execution time: 136_003_000 picoseconds.
-		Weight::from_parts(174_961_000, 0)
+		// Minimum execution time: 151_546_000 picoseconds.
+		Weight::from_parts(194_731_000, 0)
 			.saturating_add(Weight::from_parts(0, 18895))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(6))
@@ -198,8 +198,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `22019`
 		//  Estimated: `18895`
-		// Minimum execution time: 167_059_000 picoseconds.
-		Weight::from_parts(197_514_000, 0)
+		// Minimum execution time: 161_351_000 picoseconds.
+		Weight::from_parts(214_991_000, 0)
 			.saturating_add(Weight::from_parts(0, 18895))
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(14))
@@ -234,8 +234,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `22019`
 		//  Estimated: `18895`
-		// Minimum execution time: 166_479_000 picoseconds.
-		Weight::from_parts(242_392_000, 0)
+		// Minimum execution time: 147_591_000 picoseconds.
+		Weight::from_parts(185_377_000, 0)
 			.saturating_add(Weight::from_parts(0, 18895))
 			.saturating_add(T::DbWeight::get().reads(13))
 			.saturating_add(T::DbWeight::get().writes(14))
@@ -255,11 +255,11 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `2140 + n * (90 ±0)`
 		//  Estimated: `3991 + n * (2717 ±0)`
-		// Minimum execution time: 4_016_000 picoseconds.
-		Weight::from_parts(121_996_009, 0)
+		// Minimum execution time: 3_956_000 picoseconds.
+		Weight::from_parts(4_106_000, 0)
 			.saturating_add(Weight::from_parts(0, 3991))
-			// Standard Error: 198_608
-			.saturating_add(Weight::from_parts(38_052_513, 0).saturating_mul(n.into()))
+			// Standard Error: 137_844
+			.saturating_add(Weight::from_parts(41_294_459, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(3))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3))
@@ -286,8 +286,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3394`
 		//  Estimated: `8799`
-		// Minimum execution time: 151_326_000 picoseconds.
-		Weight::from_parts(171_706_000, 0)
+		// Minimum execution time: 147_931_000 picoseconds.
+		Weight::from_parts(172_877_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(T::DbWeight::get().reads(9))
 			.saturating_add(T::DbWeight::get().writes(9))
@@ -328,8 +328,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3747`
 		//  Estimated: `8799`
-		// Minimum execution time: 179_759_000 picoseconds.
-		Weight::from_parts(202_512_000, 0)
+		// Minimum execution time: 187_690_000 picoseconds.
+		Weight::from_parts(213_218_000, 0)
 			.saturating_add(Weight::from_parts(0, 8799))
 			.saturating_add(T::DbWeight::get().reads(15))
 			.saturating_add(T::DbWeight::get().writes(16))
@@ -370,8 +370,8 @@ impl<T: frame_system::Config> pallet_fulfillment::WeightInfo for WeightInfo<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `3375`
 		//  Estimated: `6196`
-		// Minimum execution time: 184_976_000 picoseconds.
-		Weight::from_parts(227_840_000, 0)
+		// Minimum execution time: 172_328_000 picoseconds.
+		Weight::from_parts(194_730_000, 0)
 			.saturating_add(Weight::from_parts(0, 6196))
 			.saturating_add(T::DbWeight::get().reads(14))
 			.saturating_add(T::DbWeight::get().writes(15))
