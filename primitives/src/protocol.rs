@@ -236,9 +236,9 @@ pub trait AttestationHandler<AccountId, Balance> {
 		report_by: Moment,
 	) -> Result<Weight, DispatchError>;
 
-	/// The most full queues [`Self::open`] may read searching for a deadline block with room,
-	/// which its caller declares beyond the benchmarks (see [`crate::queue`]).
-	fn max_spilled_reads() -> u32;
+	/// The most [`Self::open`]'s search for a deadline block with room may read and write past
+	/// a full first queue, which its caller declares beyond the benchmarks (see [`crate::queue`]).
+	fn max_spill() -> crate::queue::Spill;
 
 	/// An order ended before any outcome (cancelled by both parties): release its committee.
 	fn close(order: OrderId);
@@ -293,9 +293,10 @@ pub trait ProposalHandler {
 	/// The committee's deadline passed without quorum: the order is escalated.
 	fn on_no_quorum(order: OrderId) -> DispatchResult;
 
-	/// The most full queues [`Self::on_proposed`] may read searching for a block with room for
-	/// the window's end, which its caller declares beyond the benchmarks (see [`crate::queue`]).
-	fn max_spilled_reads() -> u32;
+	/// The most [`Self::on_proposed`]'s search for a block with room for the window's end may
+	/// read and write past a full first queue, which its caller declares beyond the benchmarks
+	/// (see [`crate::queue`]).
+	fn max_spill() -> crate::queue::Spill;
 }
 
 /// Committees as the disputes pallet sees them. Implemented by the attestation pallet.
@@ -308,9 +309,10 @@ pub trait CommitteeProvider<AccountId> {
 	/// the weight a caller charged for a draw among the most candidates can refund.
 	fn escalate(order: OrderId) -> Result<Weight, DispatchError>;
 
-	/// The most full queues [`Self::escalate`] may read searching for a deadline block with
-	/// room, which its caller declares beyond the benchmarks (see [`crate::queue`]).
-	fn max_spilled_reads() -> u32;
+	/// The most [`Self::escalate`]'s search for a deadline block with room may read and write
+	/// past a full first queue, which its caller declares beyond the benchmarks (see
+	/// [`crate::queue`]).
+	fn max_spill() -> crate::queue::Spill;
 
 	/// Whether two reports agree: the same class and numeric fields within the tolerance
 	/// committees are judged by.

@@ -2,10 +2,16 @@
 //! ids per block, so a hook's work never depends on how many timers are pending.
 //!
 //! When a block's queue is full, an entry spills to the next block with room. Every benchmark
-//! finds room in the first block it tries, so the full queues a search reads before it are
-//! counted here ([`counting_spills`]) and charged by whoever made the search: a call declares
-//! the most its searches may read and is refunded what they did not; a hook adds what they
-//! read.
+//! finds room in the first block it tries, so what a search reads and writes past a full first
+//! queue is counted here ([`counting_spills`]) and charged by whoever made the search: a call
+//! declares the most its searches may read and write and is refunded what they did not; a hook
+//! adds what they did.
+//!
+//! Timers wanted in the same block come in bursts (every order accepted in a block wants its
+//! deadline in the same later block), so a search that spills leaves a hint of where it found
+//! room ([`first_with_room_hinted`]): the next search for the same block starts there instead
+//! of reading again every full queue before it, which made a burst's reads grow with its
+//! square.
 
 use frame_support::{
 	dispatch_context::{run_in_context, with_context},
@@ -16,49 +22,157 @@ use sp_runtime::{
 	BoundedVec,
 };
 
-/// The full queues read by the searches of the current dispatch (or hook) so far.
-#[derive(Default)]
-struct SpilledReads(u32);
+/// What searches read and wrote past the first queue they tried, beyond their benchmarks.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub struct Spill {
+	/// Full queues, and the hint a search reads when its first queue is full.
+	pub reads: u32,
+	/// Hints written.
+	pub writes: u32,
+}
+
+impl Spill {
+	/// `reads` full queues read by a search without hint.
+	pub const fn reads(reads: u32) -> Spill {
+		Spill { reads, writes: 0 }
+	}
+
+	/// The most a hinted search of `tries` blocks reads and writes: every block it tries, the
+	/// hint, and the hint written.
+	pub const fn longest_hinted(tries: u32) -> Spill {
+		Spill { reads: tries.saturating_add(1), writes: 1 }
+	}
+
+	pub fn saturating_add(self, other: Spill) -> Spill {
+		Spill {
+			reads: self.reads.saturating_add(other.reads),
+			writes: self.writes.saturating_add(other.writes),
+		}
+	}
+
+	pub fn saturating_sub(self, other: Spill) -> Spill {
+		Spill {
+			reads: self.reads.saturating_sub(other.reads),
+			writes: self.writes.saturating_sub(other.writes),
+		}
+	}
+
+	/// Its weight: a read per full queue or hint read (a full queue is left as it was), a write
+	/// per hint written.
+	pub fn weight(self, db: RuntimeDbWeight) -> Weight {
+		db.reads_writes(self.reads.into(), self.writes.into())
+	}
+}
 
 /// The first of `tries` blocks from `start` whose queue takes the entry (`push` says whether
 /// it did), or `None` when all of them are full. Each full queue read on the way is counted
-/// for [`counting_spills`].
+/// for [`counting_spills`]. For a queue whose caller weighs its search itself; the others use
+/// [`first_with_room_hinted`].
 pub fn first_with_room<Block: Copy + Saturating + One>(
 	start: Block,
 	tries: u32,
 	mut push: impl FnMut(Block) -> bool,
 ) -> Option<Block> {
+	let (found, full) = scan(start, tries, &mut push);
+	note_spilled(Spill::reads(full));
+	found
+}
+
+/// As [`first_with_room`], starting past full queues where the last search that wanted
+/// `start` found room. The hint (`get_hint`, `set_hint`: one storage value per family of
+/// queues) is `(wanted, found)`. Blocks it skips were full when it was written; an entry taken
+/// out of one since leaves room there that this search does not use (the timer fires later,
+/// never earlier) unless no block from the hint on has room: then the skipped blocks are tried
+/// too, so a search fails only when every block it may try is full. It reads at most
+/// [`Spill::longest_hinted`]`(tries)`.
+pub fn first_with_room_hinted<Block: Copy + Saturating + One + PartialOrd + From<u32>>(
+	start: Block,
+	tries: u32,
+	get_hint: impl FnOnce() -> Option<(Block, Block)>,
+	set_hint: impl FnOnce((Block, Block)),
+	mut push: impl FnMut(Block) -> bool,
+) -> Option<Block> {
+	if tries == 0 {
+		return None;
+	}
+	if push(start) {
+		return Some(start);
+	}
+	let next = start.saturating_add(One::one());
+	let end = start.saturating_add(Block::from(tries));
+	let hint = get_hint();
+	// The full first queue and the hint.
+	let mut spill = Spill::reads(2);
+	let resume = match hint {
+		Some((wanted, at)) if wanted == start && next < at && at < end => at,
+		_ => next,
+	};
+	let skipped = count_between(next, resume);
+	let (mut found, full) =
+		scan(resume, tries.saturating_sub(1).saturating_sub(skipped), &mut push);
+	spill.reads.saturating_accrue(full);
+	if found.is_none() {
+		let (again, full) = scan(next, skipped, &mut push);
+		spill.reads.saturating_accrue(full);
+		found = again;
+	}
+	if let Some(at) = found {
+		if hint != Some((start, at)) {
+			set_hint((start, at));
+			spill.writes = 1;
+		}
+	}
+	note_spilled(spill);
+	found
+}
+
+/// How many blocks from `from` before `to`, counted by stepping (the block type has no
+/// subtraction into `u32`); at most `u32::MAX`.
+fn count_between<Block: Copy + Saturating + One + PartialOrd>(from: Block, to: Block) -> u32 {
+	let (mut block, mut count) = (from, 0u32);
+	while block < to && count < u32::MAX {
+		block = block.saturating_add(One::one());
+		count += 1;
+	}
+	count
+}
+
+/// Tries `tries` blocks from `start`: the first that takes the entry, and how many full queues
+/// were read before it (all of them when none did).
+fn scan<Block: Copy + Saturating + One>(
+	start: Block,
+	tries: u32,
+	push: &mut impl FnMut(Block) -> bool,
+) -> (Option<Block>, u32) {
 	let mut block = start;
 	for full in 0..tries {
 		if push(block) {
-			note_spilled(full);
-			return Some(block);
+			return (Some(block), full);
 		}
 		block = block.saturating_add(One::one());
 	}
-	note_spilled(tries);
-	None
+	(None, tries)
 }
 
-fn note_spilled(reads: u32) {
-	if reads > 0 {
+fn note_spilled(spill: Spill) {
+	if spill != Spill::default() {
 		// Outside any count (a benchmark's set-up, or a search a call weighs itself) there is
 		// nobody to charge: `None` is expected then.
-		let _ = with_context::<SpilledReads, _>(|count| {
+		let _ = with_context::<Spill, _>(|count| {
 			let count = count.or_default();
-			count.0 = count.0.saturating_add(reads);
+			*count = count.saturating_add(spill);
 		});
 	}
 }
 
-fn spilled_so_far() -> u32 {
-	with_context::<SpilledReads, _>(|count| count.or_default().0).unwrap_or_default()
+fn spilled_so_far() -> Spill {
+	with_context::<Spill, _>(|count| *count.or_default()).unwrap_or_default()
 }
 
-/// Runs `f` and returns its result with the full queues its searches read. Counts nest: a
-/// count inside another (a call in a batch) sees only its own reads, and the outer one sees
-/// them too. Reads are counted even when `f` fails and its writes are rolled back.
-pub fn counting_spills<R>(f: impl FnOnce() -> R) -> (R, u32) {
+/// Runs `f` and returns its result with what its searches read and wrote past full queues.
+/// Counts nest: a count inside another (a call in a batch) sees only its own, and the outer one
+/// sees them too. They are counted even when `f` fails and its writes are rolled back.
+pub fn counting_spills<R>(f: impl FnOnce() -> R) -> (R, Spill) {
 	run_in_context(|| {
 		let before = spilled_so_far();
 		let result = f();
@@ -66,23 +180,33 @@ pub fn counting_spills<R>(f: impl FnOnce() -> R) -> (R, u32) {
 	})
 }
 
-/// The weight of `reads` full queues read by searches: a read each (a full queue is left as
-/// it was, so nothing is written).
-pub fn spill_weight(db: RuntimeDbWeight, reads: u32) -> Weight {
-	db.reads(reads.into())
-}
-
-/// Runs a hook that returns its benchmarked weight, and adds the full queues its searches read.
+/// Runs a hook that returns its benchmarked weight, and adds what its searches spilled.
 pub fn hook_with_spills(db: RuntimeDbWeight, hook: impl FnOnce() -> Weight) -> Weight {
 	let (weight, spilled) = counting_spills(hook);
-	weight.saturating_add(spill_weight(db, spilled))
+	weight.saturating_add(spilled.weight(db))
 }
 
-/// A search that reads `full` full queues before it finds room: for a mock that stands in for
-/// a pallet whose queues are full.
+/// A hinted search that finds `full` full queues (none hinted) before room: for a mock that
+/// stands in for a pallet whose queues are full. It spills [`spilled_past`]`(full)`.
 #[cfg(feature = "std")]
 pub fn search_past(full: u32) {
-	let _ = first_with_room(0u32, full.saturating_add(1), |block| block == full);
+	let _ = first_with_room_hinted(
+		0u32,
+		full.saturating_add(1),
+		|| None,
+		|_| (),
+		|block| block == full,
+	);
+}
+
+/// What a hinted search that finds `full` full queues before room, none of them hinted,
+/// spills: nothing when the first has room, else the full queues, the hint, the hint written.
+pub const fn spilled_past(full: u32) -> Spill {
+	if full == 0 {
+		Spill { reads: 0, writes: 0 }
+	} else {
+		Spill { reads: full.saturating_add(1), writes: 1 }
+	}
 }
 
 /// Takes `entry` out of a block's queue (as given by `mutate_exists`), dropping the queue once
@@ -117,11 +241,11 @@ mod tests {
 		let full = [3u32, 4, 5];
 		let room = |b: u32| !full.contains(&b);
 		// Room in the first block: nothing beyond a benchmark's read.
-		assert_eq!(counting_spills(|| first_with_room(6u32, 4, room)), (Some(6), 0));
+		assert_eq!(counting_spills(|| first_with_room(6u32, 4, room)), (Some(6), Spill::default()));
 		// Two searches in one count, one of them failing: 3 + 2 full queues.
 		let (found, spilled) =
 			counting_spills(|| (first_with_room(3u32, 4, room), first_with_room(3u32, 3, room)));
-		assert_eq!((found, spilled), ((Some(6), None), 6));
+		assert_eq!((found, spilled), ((Some(6), None), Spill::reads(6)));
 	}
 
 	#[test]
@@ -134,10 +258,10 @@ mod tests {
 			assert_eq!(before, Some(5));
 			(inner, at)
 		});
-		assert_eq!((inner, at, outer), (2, Some(5), 3));
+		assert_eq!((inner, at, outer), (Spill::reads(2), Some(5), Spill::reads(3)));
 		// Outside any count, a search is not counted, and a later count starts from nothing.
 		assert_eq!(first_with_room(3u32, 4, room), Some(5));
-		assert_eq!(counting_spills(|| ()), ((), 0));
+		assert_eq!(counting_spills(|| ()), ((), Spill::default()));
 	}
 
 	#[test]
@@ -149,6 +273,99 @@ mod tests {
 			db.writes(1)
 		});
 		assert_eq!(weight, db.reads_writes(1, 1));
+	}
+
+	/// Queues of `capacity` per block, and one hint, as a pallet keeps them.
+	struct Queues {
+		held: std::collections::BTreeMap<u32, u32>,
+		capacity: u32,
+		hint: Option<(u32, u32)>,
+	}
+
+	impl Queues {
+		fn new(capacity: u32) -> Self {
+			Queues { held: Default::default(), capacity, hint: None }
+		}
+
+		fn push(&mut self, start: u32, tries: u32) -> (Option<u32>, Spill) {
+			let hint = self.hint;
+			let mut set = None;
+			let (found, spill) = counting_spills(|| {
+				first_with_room_hinted(
+					start,
+					tries,
+					|| hint,
+					|h| set = Some(h),
+					|block| {
+						let held = self.held.entry(block).or_default();
+						let room = *held < self.capacity;
+						if room {
+							*held += 1;
+						}
+						room
+					},
+				)
+			});
+			if set.is_some() {
+				self.hint = set;
+			}
+			(found, spill)
+		}
+	}
+
+	#[test]
+	fn a_burst_reads_two_queues_each_not_every_full_one() {
+		let mut queues = Queues::new(2);
+		let mut spills = Spill::default();
+		let mut found = vec![];
+		for _ in 0..10 {
+			let (at, spill) = queues.push(100, 8);
+			found.push(at.unwrap());
+			spills = spills.saturating_add(spill);
+		}
+		// The same blocks as a search from the start every time would find.
+		assert_eq!(found, vec![100, 100, 101, 101, 102, 102, 103, 103, 104, 104]);
+		// 8 spilled searches: each reads the first queue and the hint, and those that start at
+		// a hinted block found full on the way (3 of them: 101, 102, 103) read it too and move the
+		// hint. Without the hint they would read 1+1+2+2+3+3+4+4 = 20 full queues.
+		assert_eq!(spills, Spill { reads: 8 * 2 + 3, writes: 4 });
+		// The hint is one search's worth: a search reads at most every block, the hint, a write.
+		assert!(spills.reads <= 8 * Spill::longest_hinted(8).reads);
+	}
+
+	#[test]
+	fn a_hinted_search_fails_only_when_every_block_is_full() {
+		let mut queues = Queues::new(1);
+		for expected in 0..4 {
+			assert_eq!(queues.push(10, 4).0, Some(10 + expected));
+		}
+		assert_eq!(queues.hint, Some((10, 13)));
+		// Room left before the hint (an entry taken out): the hint is tried first, then the
+		// blocks it skipped.
+		queues.held.insert(11, 0);
+		let (at, spill) = queues.push(10, 4);
+		assert_eq!(at, Some(11));
+		// The first queue, the hint, 13 full, then 11 has room: every block once at most.
+		assert_eq!(spill, Spill { reads: 3, writes: 1 });
+		assert!(spill.reads <= Spill::longest_hinted(4).reads);
+		// Every block full: all tried, once each, and nothing found.
+		let (at, spill) = queues.push(10, 4);
+		assert_eq!(at, None);
+		assert_eq!(spill, Spill { reads: 5, writes: 0 });
+		assert_eq!(spill.reads, Spill::longest_hinted(4).reads);
+		// A hint for another block, or out of the blocks tried, is not followed.
+		queues.hint = Some((9, 14));
+		assert_eq!(queues.push(13, 3), (Some(14), Spill { reads: 2, writes: 1 }));
+		assert_eq!(queues.hint, Some((13, 14)));
+		queues.hint = Some((13, 20));
+		assert_eq!(queues.push(13, 3), (Some(15), Spill { reads: 3, writes: 1 }));
+	}
+
+	#[test]
+	fn a_mock_search_spills_what_spilled_past_says() {
+		for full in 0..4 {
+			assert_eq!(counting_spills(|| search_past(full)).1, spilled_past(full));
+		}
 	}
 
 	#[test]

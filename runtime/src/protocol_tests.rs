@@ -117,7 +117,8 @@ fn a_late_delivery_is_attested_finalized_settled_and_slashed_to_the_shipper() {
 		assert!(pallet_fulfillment::Orders::<Runtime>::contains_key(order));
 		// The slash queues of the block the carrier's slash falls due in and of the next are
 		// full: settlement searches past them, and the disputes hook that settles is charged
-		// the two reads on top of its benchmarked weight.
+		// on top of its benchmarked weight the two full queues, the hint read and the hint
+		// written.
 		let defer: u32 = <Runtime as pallet_slashing::Config>::SlashDeferPeriod::get();
 		let settles = System::block_number() + 1;
 		let full_until = settles + defer + 2;
@@ -131,10 +132,8 @@ fn a_late_delivery_is_attested_finalized_settled_and_slashed_to_the_shipper() {
 		assert_eq!(
 			disputes_hook,
 			crate::Disputes::timers_weight(0, 1)
-				+ surety_primitives::queue::spill_weight(
-					<Runtime as frame_system::Config>::DbWeight::get(),
-					2
-				)
+				+ surety_primitives::queue::spilled_past(2)
+					.weight(<Runtime as frame_system::Config>::DbWeight::get())
 		);
 		for block in settles + defer..full_until {
 			pallet_slashing::ApplyQueue::<Runtime>::remove(block);

@@ -382,14 +382,18 @@ impl<T: Config> Pallet<T> {
 		// one expected before the deadline is the first whose hook should find it passed.
 		let blocks = (wait_ms / T::MillisPerBlock::get()).saturating_add(2);
 		let at = now.saturating_add(blocks.unique_saturated_into());
-		queue::first_with_room(at, Self::deadline_tries(), |block| {
-			DeadlineQueue::<T>::try_mutate(block, |q| q.try_push(order)).is_ok()
-		})
+		queue::first_with_room_hinted(
+			at,
+			Self::deadline_tries(),
+			DeadlineSpillHint::<T>::get,
+			DeadlineSpillHint::<T>::put,
+			|block| DeadlineQueue::<T>::try_mutate(block, |q| q.try_push(order)).is_ok(),
+		)
 		.ok_or_else(|| Error::<T>::QueueFull.into())
 	}
 
 	/// How many blocks a deadline search tries, its own first: as many as a block's queue
-	/// holds. Also the most full queues one search reads, when none has room.
+	/// holds.
 	fn deadline_tries() -> u32 {
 		T::MaxDeadlinesPerBlock::get()
 	}
@@ -920,8 +924,8 @@ impl<T: Config> AttestationHandler<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		Ok(Self::unused_draw_weight(T::WeightInfo::open, scanned))
 	}
 
-	fn max_spilled_reads() -> u32 {
-		Self::deadline_tries()
+	fn max_spill() -> queue::Spill {
+		queue::Spill::longest_hinted(Self::deadline_tries())
 	}
 
 	fn close(order: OrderId) {
@@ -951,8 +955,8 @@ impl<T: Config> CommitteeProvider<T::AccountId> for Pallet<T> {
 		Ok(Self::unused_draw_weight(T::WeightInfo::escalate, scanned))
 	}
 
-	fn max_spilled_reads() -> u32 {
-		Self::deadline_tries()
+	fn max_spill() -> queue::Spill {
+		queue::Spill::longest_hinted(Self::deadline_tries())
 	}
 
 	fn agrees(report: &Report, outcome: &Report) -> bool {

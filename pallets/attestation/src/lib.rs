@@ -216,6 +216,13 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
+	/// Where the last deadline search that spilled found room: `(wanted block, found block)`,
+	/// so the next search for the same block skips the full queues before it (see
+	/// `surety_primitives::queue`).
+	#[pallet::storage]
+	pub type DeadlineSpillHint<T: Config> =
+		StorageValue<_, (BlockNumberFor<T>, BlockNumberFor<T>), OptionQuery>;
+
 	/// Attestation fees paid for orders not yet judged.
 	#[pallet::storage]
 	pub type Fees<T: Config> = StorageMap<_, Twox64Concat, OrderId, BalanceOf<T>>;
@@ -428,13 +435,13 @@ pub mod pallet {
 		///
 		/// Weighed for the report that reaches quorum, with the longest search for a block with
 		/// room for the window it opens; a report that only records itself is charged
-		/// `attest_recorded`, one that proposes the full queues its search read, the rest
-		/// refunded.
+		/// `attest_recorded`, one that proposes what its search read and wrote past a full
+		/// first queue, the rest refunded.
 		#[pallet::call_index(4)]
 		#[pallet::weight(
 			T::WeightInfo::attest()
 				.max(T::WeightInfo::attest_recorded())
-				.saturating_add(queue::spill_weight(T::DbWeight::get(), T::Proposals::max_spilled_reads()))
+				.saturating_add(T::Proposals::max_spill().weight(T::DbWeight::get()))
 		)]
 		pub fn attest(
 			origin: OriginFor<T>,
@@ -447,7 +454,7 @@ pub mod pallet {
 				queue::counting_spills(|| Self::do_attest(who, order, report, evidence));
 			let used =
 				if proposed? { T::WeightInfo::attest() } else { T::WeightInfo::attest_recorded() };
-			Ok(Some(used.saturating_add(queue::spill_weight(T::DbWeight::get(), spilled))).into())
+			Ok(Some(used.saturating_add(spilled.weight(T::DbWeight::get()))).into())
 		}
 
 		/// Pays the caller the fee shares credited to it by the judgements of its reports.

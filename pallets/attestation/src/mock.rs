@@ -71,8 +71,9 @@ thread_local! {
 	pub static PROPOSAL_SPILLS: RefCell<u32> = const { RefCell::new(0) };
 }
 
-/// The most full queues the mock says its search may read.
-pub const MAX_SPILLED: u32 = 5;
+/// The most the mock says its search may read and write past full queues: a search of 5 blocks.
+pub const MAX_SPILL: surety_primitives::queue::Spill =
+	surety_primitives::queue::Spill::longest_hinted(5);
 
 pub struct MockTime;
 impl UnixTime for MockTime {
@@ -109,8 +110,8 @@ impl ProposalHandler for MockProposals {
 		NO_QUORUM.with(|n| n.borrow_mut().push(order));
 		Ok(())
 	}
-	fn max_spilled_reads() -> u32 {
-		MAX_SPILLED
+	fn max_spill() -> surety_primitives::queue::Spill {
+		MAX_SPILL
 	}
 }
 

@@ -11,6 +11,7 @@ use surety_primitives::protocol::{
 	AttestationHandler, CommitteeProvider, OutcomeHandler, OutcomePath, Report, SlashableStake,
 	StakeKind,
 };
+use surety_primitives::queue::{spilled_past, Spill};
 
 use crate::{mock::*, Attesters, Candidate, Committees, Error, Event, RoundStatus, Verdict};
 
@@ -71,9 +72,9 @@ fn attest(
 	Attestation::attest(RuntimeOrigin::signed(who), order, report, H256::repeat_byte(who as u8))
 }
 
-/// The weight of `reads` full queues read by searches for a block with room.
-fn spills(reads: u32) -> Weight {
-	surety_primitives::queue::spill_weight(<Test as frame_system::Config>::DbWeight::get(), reads)
+/// The weight of what searches for a block with room read and wrote past full queues.
+fn spills(spill: Spill) -> Weight {
+	spill.weight(<Test as frame_system::Config>::DbWeight::get())
 }
 
 /// Not an order: what fills a deadline queue in the tests of its searches.
@@ -419,13 +420,13 @@ fn the_proposing_report_is_charged_the_full_queues_its_window_search_read() {
 		assert_eq!(
 			declared,
 			proposing.max(<MockWeights as crate::WeightInfo>::attest_recorded())
-				+ spills(MAX_SPILLED)
+				+ spills(MAX_SPILL)
 		);
 		// The window the proposal opens ends past three full queues.
 		PROPOSAL_SPILLS.with(|s| *s.borrow_mut() = 3);
 		assert_ok!(attest(m[0], 0, on_time()));
 		let post = attest(m[1], 0, on_time()).expect("proposes");
-		assert_eq!(post.actual_weight, Some(proposing + spills(3)));
+		assert_eq!(post.actual_weight, Some(proposing + spills(spilled_past(3))));
 	});
 }
 
@@ -437,22 +438,39 @@ fn a_deadline_search_counts_every_full_queue_it_reads() {
 		let tries = <<Test as crate::Config>::MaxDeadlinesPerBlock as frame_support::traits::Get<
 			u32,
 		>>::get();
-		assert_eq!(<Attestation as AttestationHandler<_, _>>::max_spilled_reads(), tries);
-		assert_eq!(<Attestation as CommitteeProvider<_>>::max_spilled_reads(), tries);
+		assert_eq!(
+			<Attestation as AttestationHandler<_, _>>::max_spill(),
+			Spill::longest_hinted(tries)
+		);
+		assert_eq!(
+			<Attestation as CommitteeProvider<_>>::max_spill(),
+			Spill::longest_hinted(tries)
+		);
 		open(0);
 		let first = Committees::<Test>::get(0).unwrap().deadline_block;
 		fill_deadlines(first..first + 2);
 		let (opened, spilled) =
 			counting_spills(|| Attestation::open(1, &SHIPPER, &CARRIER, T0_MS + HOUR));
 		assert_ok!(opened);
-		assert_eq!((spilled, Committees::<Test>::get(1).unwrap().deadline_block), (2, first + 2));
-		// Every block it may try is full: it reads them all, fails, and leaves nothing behind.
+		// Two full queues, the hint read, and the hint written.
+		let deadline = Committees::<Test>::get(1).unwrap().deadline_block;
+		assert_eq!((spilled, deadline), (spilled_past(2), first + 2));
+		assert_eq!(crate::DeadlineSpillHint::<Test>::get(), Some((first, first + 2)));
+		// The next search for the same block starts at the hint: the first queue, the hint,
+		// and room.
+		let (opened, spilled) =
+			counting_spills(|| Attestation::open(3, &SHIPPER, &CARRIER, T0_MS + HOUR));
+		assert_ok!(opened);
+		assert_eq!(spilled, Spill { reads: 2, writes: 0 });
+		assert_eq!(Committees::<Test>::get(3).unwrap().deadline_block, first + 2);
+		// Every block it may try is full: it reads each once, the hint too, fails, and leaves
+		// nothing behind.
 		let last = first + tries as u64;
 		fill_deadlines(first + 2..last);
 		let (opened, spilled) =
 			counting_spills(|| Attestation::open(2, &SHIPPER, &CARRIER, T0_MS + HOUR));
 		assert_noop!(opened, Error::<Test>::QueueFull);
-		assert_eq!(spilled, tries);
+		assert_eq!(spilled, Spill { reads: tries + 1, writes: 0 });
 		clear_fillers(first..last);
 	});
 }
@@ -562,7 +580,10 @@ fn the_hook_is_charged_the_full_queues_its_searches_read() {
 		System::set_block_number(block);
 		set_now_ms(T0_MS);
 		let weight = Attestation::on_initialize(block);
-		assert_eq!(weight, <MockWeights as crate::WeightInfo>::on_initialize(1) + spills(2));
+		assert_eq!(
+			weight,
+			<MockWeights as crate::WeightInfo>::on_initialize(1) + spills(spilled_past(2))
+		);
 		assert_eq!(Committees::<Test>::get(0).unwrap().deadline_block, again + 2);
 		clear_fillers(again..again + 2);
 	});

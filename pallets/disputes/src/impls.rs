@@ -57,16 +57,25 @@ impl<T: Config> Pallet<T> {
 
 	/// Queues `order`'s timer at `at`, or at the first later block with room.
 	fn schedule(order: OrderId, at: BlockNumberFor<T>) -> Result<BlockNumberFor<T>, DispatchError> {
-		queue::first_with_room(at, T::MaxTimerSpill::get(), |block| {
-			Timers::<T>::try_mutate(block, |q| q.try_push(order)).is_ok()
-		})
+		queue::first_with_room_hinted(
+			at,
+			T::MaxTimerSpill::get(),
+			TimerSpillHint::<T>::get,
+			TimerSpillHint::<T>::put,
+			|block| Timers::<T>::try_mutate(block, |q| q.try_push(order)).is_ok(),
+		)
 		.ok_or_else(|| Error::<T>::QueueFull.into())
 	}
 
-	/// The most full queues a dispute's searches read: a new committee's deadline, then, should
-	/// that fail, arbitration's end.
-	pub(crate) fn max_dispute_spill() -> u32 {
-		T::Committees::max_spilled_reads().saturating_add(T::MaxTimerSpill::get())
+	/// The most a dispute's searches read and write past full queues: a new committee's
+	/// deadline, then, should that fail, arbitration's end.
+	pub(crate) fn max_dispute_spill() -> queue::Spill {
+		T::Committees::max_spill().saturating_add(Self::max_timer_spill())
+	}
+
+	/// The most one timer search reads and writes past a full first queue.
+	fn max_timer_spill() -> queue::Spill {
+		queue::Spill::longest_hinted(T::MaxTimerSpill::get())
 	}
 
 	fn unschedule(case: &CaseOf<T>, order: OrderId) {
@@ -450,9 +459,8 @@ impl<T: Config> ProposalHandler for Pallet<T> {
 		Self::do_on_no_quorum(order)
 	}
 
-	fn max_spilled_reads() -> u32 {
-		// All the blocks a search tries, when none has room.
-		T::MaxTimerSpill::get()
+	fn max_spill() -> queue::Spill {
+		Self::max_timer_spill()
 	}
 }
 

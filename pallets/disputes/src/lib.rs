@@ -166,6 +166,13 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
+	/// Where the last timer search that spilled found room: `(wanted block, found block)`,
+	/// so the next search for the same block skips the full queues before it (see
+	/// `surety_primitives::queue`).
+	#[pallet::storage]
+	pub type TimerSpillHint<T: Config> =
+		StorageValue<_, (BlockNumberFor<T>, BlockNumberFor<T>), OptionQuery>;
+
 	/// What each disputer has on hold.
 	#[pallet::storage]
 	pub type Deposits<T: Config> =
@@ -275,7 +282,7 @@ pub mod pallet {
 		#[pallet::weight(
 			T::WeightInfo::dispute_escalating()
 				.max(T::WeightInfo::dispute_to_arbitration())
-				.saturating_add(queue::spill_weight(T::DbWeight::get(), Pallet::<T>::max_dispute_spill()))
+				.saturating_add(Pallet::<T>::max_dispute_spill().weight(T::DbWeight::get()))
 		)]
 		pub fn dispute(
 			origin: OriginFor<T>,
@@ -294,7 +301,7 @@ pub mod pallet {
 				NextRound::ArbitrationAfterFailedDraw => None,
 				NextRound::Arbitration => Some(T::WeightInfo::dispute_to_arbitration()),
 			};
-			let spills = queue::spill_weight(T::DbWeight::get(), spilled);
+			let spills = spilled.weight(T::DbWeight::get());
 			Ok(charged.map(|w| w.saturating_add(spills)).into())
 		}
 
@@ -313,7 +320,7 @@ pub mod pallet {
 			T::ArbitrationOrigin::ensure_origin(origin)?;
 			let (ruled, spilled) = queue::counting_spills(|| Self::do_rule(order, outcome));
 			frame_system::Pallet::<T>::register_extra_weight_unchecked(
-				queue::spill_weight(T::DbWeight::get(), spilled),
+				spilled.weight(T::DbWeight::get()),
 				DispatchClass::Normal,
 			);
 			ruled

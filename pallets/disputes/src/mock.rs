@@ -56,8 +56,9 @@ pub const MIN_DEPOSIT: Balance = 500;
 pub const WINDOW: u64 = 10;
 pub const ARBITRATION: u64 = 20;
 pub const MAX_TIMERS: u32 = 4;
-/// The most full queues the mock says its search may read.
-pub const MAX_SPILLED: u32 = 5;
+/// The most the mock says its search may read and write past full queues: a search of 5 blocks.
+pub const MAX_SPILL: surety_primitives::queue::Spill =
+	surety_primitives::queue::Spill::longest_hinted(5);
 
 thread_local! {
 	/// Orders known to the mock fulfillment side (all bonded between SHIPPER and CARRIER).
@@ -105,8 +106,8 @@ impl CommitteeProvider<AccountId> for MockCommittees {
 		surety_primitives::queue::search_past(ESCALATION_SPILLS.with(|s| *s.borrow()));
 		Ok(UNUSED_DRAW_WEIGHT)
 	}
-	fn max_spilled_reads() -> u32 {
-		MAX_SPILLED
+	fn max_spill() -> surety_primitives::queue::Spill {
+		MAX_SPILL
 	}
 	fn agrees(report: &Report, outcome: &Report) -> bool {
 		match (report, outcome) {

@@ -8,6 +8,7 @@ use frame_support::{
 use sp_core::H256;
 use sp_runtime::{traits::BadOrigin, Perbill};
 use surety_primitives::protocol::{ProposalHandler, Report, SlashableStake, StakeKind};
+use surety_primitives::queue::{spilled_past, Spill};
 
 use crate::{mock::*, CaseStatus, Cases, Deposits, Error, Event, Timers, WeightInfo};
 
@@ -17,9 +18,14 @@ fn delivered(at: u64) -> Report {
 	Report::Delivered { at, max_excursion_centi_c_minutes: 0, damage: Perbill::zero() }
 }
 
-/// The weight of `reads` full queues read by searches for a block with room.
-fn spills(reads: u32) -> Weight {
-	surety_primitives::queue::spill_weight(<Test as frame_system::Config>::DbWeight::get(), reads)
+/// The weight of what searches for a block with room read and wrote past full queues.
+fn spills(spill: Spill) -> Weight {
+	spill.weight(<Test as frame_system::Config>::DbWeight::get())
+}
+
+/// The most a dispute's searches may spill: the mock committee's and a timer's.
+fn longest_dispute_spill() -> Spill {
+	MAX_SPILL.saturating_add(Spill::longest_hinted(MAX_TIMERS))
 }
 
 /// Fills the timer queues of `blocks` with orders that have no case, as other orders' timers
@@ -299,7 +305,7 @@ fn too_few_attesters_for_escalation_goes_to_arbitration() {
 		// The failed draw is paid for: the declared weight, the longest searches included.
 		assert_eq!(
 			charged(dispute(SHIPPER, 0, Report::Lost)),
-			MockWeights::dispute_escalating() + spills(MAX_SPILLED + MAX_TIMERS)
+			MockWeights::dispute_escalating() + spills(longest_dispute_spill())
 		);
 		assert_eq!(status(0), CaseStatus::AwaitingRuling { until: 1 + ARBITRATION });
 		assert_eq!(Cases::<Test>::get(0).unwrap().round, 1);
@@ -317,13 +323,13 @@ fn a_dispute_is_charged_the_full_queues_its_searches_read() {
 			evidence: H256::zero(),
 		})
 		.call_weight;
-		assert_eq!(declared, MockWeights::dispute_escalating() + spills(MAX_SPILLED + MAX_TIMERS));
+		assert_eq!(declared, MockWeights::dispute_escalating() + spills(longest_dispute_spill()));
 		propose(0, delivered(5));
 		// The new committee's deadline went past two full queues.
 		ESCALATION_SPILLS.with(|s| *s.borrow_mut() = 2);
 		assert_eq!(
 			charged(dispute(SHIPPER, 0, Report::Lost)),
-			MockWeights::dispute_escalating() - UNUSED_DRAW_WEIGHT + spills(2)
+			MockWeights::dispute_escalating() - UNUSED_DRAW_WEIGHT + spills(spilled_past(2))
 		);
 		// The last round's dispute goes to arbitration, whose end finds three full blocks.
 		propose(0, Report::Lost);
@@ -331,7 +337,7 @@ fn a_dispute_is_charged_the_full_queues_its_searches_read() {
 		fill_timers(until..until + 3);
 		assert_eq!(
 			charged(dispute(CARRIER, 0, delivered(5))),
-			MockWeights::dispute_to_arbitration() + spills(3)
+			MockWeights::dispute_to_arbitration() + spills(spilled_past(3))
 		);
 		assert_eq!(status(0), CaseStatus::AwaitingRuling { until: until + 3 });
 		clear_timers(until..until + 3);
@@ -351,7 +357,7 @@ fn a_ruling_adds_the_full_queues_its_slashes_read_to_the_block() {
 		let before = System::block_weight().total();
 		assert_ok!(Disputes::rule(RuntimeOrigin::root(), 0, delivered(5)));
 		assert_eq!(SLASHES.with(|s| s.borrow().len()), 1);
-		assert_eq!(System::block_weight().total() - before, spills(4));
+		assert_eq!(System::block_weight().total() - before, spills(spilled_past(4)));
 	});
 }
 
@@ -366,7 +372,10 @@ fn a_hook_is_charged_the_full_queues_its_searches_read() {
 		fill_timers(ends + 1..ends + 3);
 		run_to_block(ends - 1);
 		System::set_block_number(ends);
-		assert_eq!(Disputes::on_initialize(ends), Disputes::timers_weight(0, 1) + spills(2));
+		assert_eq!(
+			Disputes::on_initialize(ends),
+			Disputes::timers_weight(0, 1) + spills(spilled_past(2))
+		);
 		assert_eq!(status(0), CaseStatus::Finalizing { outcome: delivered(5), retry_at: ends + 3 });
 		clear_timers(ends + 1..ends + 3);
 		OUTCOMES_FAIL.with(|f| *f.borrow_mut() = false);
@@ -428,6 +437,8 @@ fn a_flood_of_windows_spills_over_and_stays_within_the_hook_weight() {
 		for k in 0..3 {
 			assert_eq!(Timers::<Test>::get(ends + k).len() as u32, MAX_TIMERS);
 		}
+		// The last spilled search left where it found room, for the next to start there.
+		assert_eq!(crate::TimerSpillHint::<Test>::get(), Some((ends, ends + 2)));
 		use frame_support::traits::Hooks;
 		run_to_block(ends - 1);
 		System::set_block_number(ends);

@@ -442,15 +442,15 @@ pub mod pallet {
 		/// search for a deadline block with room; charged for the attesters there are and the
 		/// full queues the search read.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::WeightInfo::accept_order().saturating_add(queue::spill_weight(
-			T::DbWeight::get(),
-			T::Attestation::max_spilled_reads()
-		)))]
+		#[pallet::weight(
+			T::WeightInfo::accept_order()
+				.saturating_add(T::Attestation::max_spill().weight(T::DbWeight::get()))
+		)]
 		pub fn accept_order(origin: OriginFor<T>, order: OrderId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let (unused, spilled) = queue::counting_spills(|| Self::do_accept_order(who, order));
 			let used = T::WeightInfo::accept_order().saturating_sub(unused?);
-			Ok(Some(used.saturating_add(queue::spill_weight(T::DbWeight::get(), spilled))).into())
+			Ok(Some(used.saturating_add(spilled.weight(T::DbWeight::get()))).into())
 		}
 
 		/// Cancels an order. Open: at once, with a full refund. Bonded: records the shipper's

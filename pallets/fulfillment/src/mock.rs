@@ -83,8 +83,9 @@ pub fn set_now_ms(ms: u64) {
 	NOW_MS.with(|n| *n.borrow_mut() = ms);
 }
 
-/// The most full queues the mock says its search may read.
-pub const MAX_SPILLED: u32 = 5;
+/// The most the mock says its search may read and write past full queues: a search of 5 blocks.
+pub const MAX_SPILL: surety_primitives::queue::Spill =
+	surety_primitives::queue::Spill::longest_hinted(5);
 
 /// What the mock's committee draw says it did not use of the weight charged for it.
 pub const UNUSED_DRAW_WEIGHT: Weight = Weight::from_parts(3, 0);
@@ -104,8 +105,8 @@ impl AttestationHandler<AccountId, Balance> for MockAttestation {
 		surety_primitives::queue::search_past(OPEN_SPILLS.with(|s| *s.borrow()));
 		Ok(UNUSED_DRAW_WEIGHT)
 	}
-	fn max_spilled_reads() -> u32 {
-		MAX_SPILLED
+	fn max_spill() -> surety_primitives::queue::Spill {
+		MAX_SPILL
 	}
 	fn close(order: OrderId) {
 		CLOSED.with(|c| c.borrow_mut().push(order));

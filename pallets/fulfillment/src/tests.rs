@@ -340,11 +340,8 @@ fn accept_is_charged_the_full_queues_its_deadline_search_read() {
 	test(|| {
 		register(BOB, CARRIER_STAKE);
 		let id = create(ALICE, terms());
-		let spills = |reads| {
-			surety_primitives::queue::spill_weight(
-				<Test as frame_system::Config>::DbWeight::get(),
-				reads,
-			)
+		let spills = |spill: surety_primitives::queue::Spill| {
+			spill.weight(<Test as frame_system::Config>::DbWeight::get())
 		};
 		let accept = <MockWeights as crate::WeightInfo>::accept_order();
 		let declared =
@@ -352,11 +349,12 @@ fn accept_is_charged_the_full_queues_its_deadline_search_read() {
 				&crate::Call::<Test>::accept_order { order: id },
 			)
 			.call_weight;
-		assert_eq!(declared, accept + spills(MAX_SPILLED));
+		assert_eq!(declared, accept + spills(MAX_SPILL));
 		// The committee's deadline is queued past two full blocks.
 		OPEN_SPILLS.with(|s| *s.borrow_mut() = 2);
 		let post = Fulfillment::accept_order(RuntimeOrigin::signed(BOB), id).expect("accepted");
-		assert_eq!(post.actual_weight, Some(accept - UNUSED_DRAW_WEIGHT + spills(2)));
+		let spilled = surety_primitives::queue::spilled_past(2);
+		assert_eq!(post.actual_weight, Some(accept - UNUSED_DRAW_WEIGHT + spills(spilled)));
 	});
 }
 

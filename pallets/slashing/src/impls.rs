@@ -124,9 +124,13 @@ impl<T: Config> Pallet<T> {
 	/// Puts `id` in the first block from `at` whose queue has room, trying `MaxQueueSpill`
 	/// blocks.
 	fn enqueue(at: BlockNumberFor<T>, id: SlashId) -> Result<BlockNumberFor<T>, DispatchError> {
-		queue::first_with_room(at, T::MaxQueueSpill::get(), |block| {
-			ApplyQueue::<T>::try_mutate(block, |q| q.try_push(id)).is_ok()
-		})
+		queue::first_with_room_hinted(
+			at,
+			T::MaxQueueSpill::get(),
+			ApplySpillHint::<T>::get,
+			ApplySpillHint::<T>::put,
+			|block| ApplyQueue::<T>::try_mutate(block, |q| q.try_push(id)).is_ok(),
+		)
 		.ok_or_else(|| Error::<T>::QueueFull.into())
 	}
 
