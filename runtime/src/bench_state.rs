@@ -586,6 +586,32 @@ fn extensions_weight(call: &RuntimeCall) -> frame_support::weights::Weight {
 	TransactionExtension::weight(&extensions, call)
 }
 
+/// A block of disputes escalates each to a fresh committee while the blocks its deadline may
+/// go in have room (32 of 32: 1,024 a block), and sends the rest to arbitration only once every
+/// one of them is full: the deadline search's hint never makes a search fail early.
+fn escalations_beyond_the_deadline_blocks_go_to_arbitration(disputed: &[u64]) {
+	use pallet_disputes::{CaseStatus, Cases};
+	let status = |order: &u64| Cases::<Runtime>::get(order).expect("a disputed case").status;
+	let escalated = disputed.iter().take_while(|o| status(o) == CaseStatus::Reattesting).count();
+	let to_arbitration = &disputed[escalated..];
+	assert!(
+		to_arbitration.iter().all(|o| matches!(status(o), CaseStatus::AwaitingRuling { .. })),
+		"a dispute after the first sent to arbitration escalated"
+	);
+	let tries: u32 = <Runtime as pallet_attestation::Config>::MaxDeadlinesPerBlock::get();
+	if !to_arbitration.is_empty() {
+		let (wanted, _) = pallet_attestation::DeadlineSpillHint::<Runtime>::get().expect("spilled");
+		for block in wanted..wanted + tries {
+			let queue = pallet_attestation::DeadlineQueue::<Runtime>::get(block);
+			assert_eq!(queue.len() as u32, tries, "room left in deadline block {block}");
+		}
+	}
+	println!(
+		"disputes.dispute: {escalated} escalated, {} to arbitration (every deadline block full)",
+		to_arbitration.len()
+	);
+}
+
 /// Every extrinsic `benchmark extrinsic` puts in a block of accepts, reports or disputes goes
 /// through: otherwise failed extrinsics would count as capacity. The block is filled the way a
 /// block builder fills it: an extrinsic is admitted if its declared weight fits what is left
@@ -602,11 +628,17 @@ fn a_benchmark_block_of_each_call_goes_through() {
 			let _ = with_transaction(|| {
 				let mut used = 0u64;
 				let mut held = 0usize;
+				let mut disputed = Vec::new();
 				for (signer, call) in calls.iter().cloned() {
 					let info = call.get_dispatch_info();
 					let overhead = base_extrinsic + extensions_weight(&call);
 					if used + (info.total_weight() + overhead).ref_time() > limit {
 						break;
+					}
+					if let RuntimeCall::Disputes(pallet_disputes::Call::dispute { order, .. }) =
+						&call
+					{
+						disputed.push(*order);
 					}
 					let post = call
 						.dispatch(RuntimeOrigin::signed(signer))
@@ -616,6 +648,9 @@ fn a_benchmark_block_of_each_call_goes_through() {
 				}
 				assert!(held < calls.len(), "{name}: the plan fills the block");
 				println!("{name}: {held} in a block, all through");
+				if !disputed.is_empty() {
+					escalations_beyond_the_deadline_blocks_go_to_arbitration(&disputed);
+				}
 				TransactionOutcome::Rollback(Ok::<(), sp_runtime::DispatchError>(()))
 			});
 		}
