@@ -1,14 +1,14 @@
 //! Per-block timer queues, the way every protocol pallet drives its timers: a bounded list of
 //! ids per block, so a hook's work never depends on how many timers are pending.
 //!
-//! When a block's queue is full, an entry spills to the next block with room. Every benchmark
-//! finds room in the first block it tries, so what a search reads and writes past a full first
-//! queue is counted here ([`counting_spills`]) and charged by whoever made the search: a call
+//! When a block's queue is full, an entry spills to the next block with room. The benchmarks
+//! find room in the first block they try (but `create_order(s)`, whose parameter is the full
+//! queues it reads), so what a search reads and writes past a full first queue is counted here ([`counting_spills`]) and charged by whoever made the search: a call
 //! declares the most its searches may read and write and is refunded what they did not; a hook
 //! adds what they did.
 //!
-//! Timers wanted in the same block come in bursts (every order accepted in a block wants its
-//! deadline in the same later block), so a search that spills leaves a hint of where it found
+//! Timers wanted in the same block come in bursts (every report that reaches quorum in a block
+//! wants its window to end in the same later block), so a search that spills leaves a hint of where it found
 //! room ([`first_with_room_hinted`]): the next search for the same block starts there instead
 //! of reading again every full queue before it, which made a burst's reads grow with its
 //! square.
@@ -31,8 +31,11 @@ pub struct Spill {
 	pub writes: u32,
 }
 
+/// The hint a hinted search that spills reads, and writes at most once.
+pub const HINT: Spill = Spill { reads: 1, writes: 1 };
+
 impl Spill {
-	/// `reads` full queues read by a search without hint.
+	/// `reads` queues or hints read, nothing written.
 	pub const fn reads(reads: u32) -> Spill {
 		Spill { reads, writes: 0 }
 	}
@@ -41,6 +44,15 @@ impl Spill {
 	/// hint, and the hint written.
 	pub const fn longest_hinted(tries: u32) -> Spill {
 		Spill { reads: tries.saturating_add(1), writes: 1 }
+	}
+
+	/// A hinted search's spill as the full queues it read and the hint's reads and writes: one
+	/// search that spilled read its hint once.
+	pub fn split_hint(self) -> (u32, Spill) {
+		match self.reads {
+			0 => (0, Spill::default()),
+			reads => (reads.saturating_sub(1), Spill { reads: 1, writes: self.writes }),
+		}
 	}
 
 	pub fn saturating_add(self, other: Spill) -> Spill {
@@ -65,21 +77,9 @@ impl Spill {
 }
 
 /// The first of `tries` blocks from `start` whose queue takes the entry (`push` says whether
-/// it did), or `None` when all of them are full. Each full queue read on the way is counted
-/// for [`counting_spills`]. For a queue whose caller weighs its search itself; the others use
-/// [`first_with_room_hinted`].
-pub fn first_with_room<Block: Copy + Saturating + One>(
-	start: Block,
-	tries: u32,
-	mut push: impl FnMut(Block) -> bool,
-) -> Option<Block> {
-	let (found, full) = scan(start, tries, &mut push);
-	note_spilled(Spill::reads(full));
-	found
-}
-
-/// As [`first_with_room`], starting past full queues where the last search that wanted
-/// `start` found room. The hint (`get_hint`, `set_hint`: one storage value per family of
+/// it did), or `None` when all of them are full, starting past full queues where the last
+/// search that wanted `start` found room. What it reads and writes past a full first queue is
+/// counted for [`counting_spills`]. The hint (`get_hint`, `set_hint`: one storage value per family of
 /// queues) is `(wanted, found)`. Blocks it skips were full when it was written; an entry taken
 /// out of one since leaves room there that this search does not use (the timer fires later,
 /// never earlier) unless no block from the hint on has room: then the skipped blocks are tried
@@ -228,6 +228,11 @@ mod tests {
 	use super::*;
 	use sp_runtime::traits::ConstU32;
 
+	/// A search without a hint kept between searches.
+	fn first_with_room(start: u32, tries: u32, room: impl FnMut(u32) -> bool) -> Option<u32> {
+		first_with_room_hinted(start, tries, || None, |_| (), room)
+	}
+
 	#[test]
 	fn spills_to_the_first_block_with_room() {
 		let full = [3u32, 4];
@@ -242,10 +247,11 @@ mod tests {
 		let room = |b: u32| !full.contains(&b);
 		// Room in the first block: nothing beyond a benchmark's read.
 		assert_eq!(counting_spills(|| first_with_room(6u32, 4, room)), (Some(6), Spill::default()));
-		// Two searches in one count, one of them failing: 3 + 2 full queues.
+		// Two searches in one count, one of them failing: 3 + 3 full queues, a hint read by
+		// each, and written by the one that found room.
 		let (found, spilled) =
 			counting_spills(|| (first_with_room(3u32, 4, room), first_with_room(3u32, 3, room)));
-		assert_eq!((found, spilled), ((Some(6), None), Spill::reads(6)));
+		assert_eq!((found, spilled), ((Some(6), None), Spill { reads: 8, writes: 1 }));
 	}
 
 	#[test]
@@ -258,21 +264,24 @@ mod tests {
 			assert_eq!(before, Some(5));
 			(inner, at)
 		});
-		assert_eq!((inner, at, outer), (Spill::reads(2), Some(5), Spill::reads(3)));
+		let inner_spill = Spill { reads: 3, writes: 1 };
+		assert_eq!((inner, at), (inner_spill, Some(5)));
+		assert_eq!(outer, Spill { reads: 2, writes: 1 }.saturating_add(inner_spill));
 		// Outside any count, a search is not counted, and a later count starts from nothing.
 		assert_eq!(first_with_room(3u32, 4, room), Some(5));
 		assert_eq!(counting_spills(|| ()), ((), Spill::default()));
 	}
 
 	#[test]
-	fn a_hook_is_charged_a_read_per_full_queue() {
+	fn a_hook_is_charged_what_its_searches_spilled() {
 		let db = RuntimeDbWeight { read: 7, write: 100 };
 		let full = [3u32];
 		let weight = hook_with_spills(db, || {
 			first_with_room(3u32, 2, |b| !full.contains(&b));
 			db.writes(1)
 		});
-		assert_eq!(weight, db.reads_writes(1, 1));
+		// Its write, and the full queue, the hint read and the hint written.
+		assert_eq!(weight, db.reads_writes(2, 2));
 	}
 
 	/// Queues of `capacity` per block, and one hint, as a pallet keeps them.
@@ -365,6 +374,8 @@ mod tests {
 	fn a_mock_search_spills_what_spilled_past_says() {
 		for full in 0..4 {
 			assert_eq!(counting_spills(|| search_past(full)).1, spilled_past(full));
+			let hint = if full == 0 { Spill::default() } else { HINT };
+			assert_eq!(spilled_past(full).split_hint(), (full, hint));
 		}
 	}
 

@@ -31,6 +31,7 @@ fn state_bytes() -> u64 {
 	use frame_support::storage::StorageValue;
 	System::reset_events();
 	let hints = [
+		pallet_fulfillment::ExpirySpillHint::<Runtime>::hashed_key().to_vec(),
 		pallet_attestation::DeadlineSpillHint::<Runtime>::hashed_key().to_vec(),
 		pallet_disputes::TimerSpillHint::<Runtime>::hashed_key().to_vec(),
 		pallet_slashing::ApplySpillHint::<Runtime>::hashed_key().to_vec(),

@@ -11,7 +11,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
-	traits::{CheckedAdd, One, Saturating, UniqueSaturatedInto, Zero},
+	traits::{CheckedAdd, One, Saturating, Zero},
 	DispatchResult, FixedPointNumber, Perbill,
 };
 use surety_primitives::{
@@ -183,11 +183,12 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// Returns the order's id and how many full expiry blocks it passed over.
+	/// Returns the order's id and what its expiry search read and wrote past a full first
+	/// queue.
 	pub(crate) fn do_create_order(
 		shipper: T::AccountId,
 		terms: TermsOf<T>,
-	) -> Result<(OrderId, u32), DispatchError> {
+	) -> Result<(OrderId, queue::Spill), DispatchError> {
 		Self::validate_terms(&shipper, &terms)?;
 		let order = Order {
 			shipper: shipper.clone(),
@@ -199,11 +200,16 @@ impl<T: Config> Pallet<T> {
 		let id = NextOrderId::<T>::get();
 		let next = id.checked_add(1).ok_or(Error::<T>::Defensive)?;
 		let first = Self::expiry_block(&order.terms);
-		let expiry = queue::first_with_room(first, EXPIRY_SPILL_BLOCKS, |block| {
-			ExpiryQueue::<T>::try_mutate(block, |queue| queue.try_push(id)).is_ok()
-		})
-		.ok_or(Error::<T>::ExpiryQueueFull)?;
-		let spilled: u32 = expiry.saturating_sub(first).unique_saturated_into();
+		let (expiry, spilled) = queue::counting_spills(|| {
+			queue::first_with_room_hinted(
+				first,
+				EXPIRY_SPILL_BLOCKS,
+				ExpirySpillHint::<T>::get,
+				ExpirySpillHint::<T>::put,
+				|block| ExpiryQueue::<T>::try_mutate(block, |queue| queue.try_push(id)).is_ok(),
+			)
+		});
+		expiry.ok_or(Error::<T>::ExpiryQueueFull)?;
 		Self::hold(&Self::escrow_reason(), &shipper, escrow)?;
 		NextOrderId::<T>::put(next);
 		Self::deposit_event(Event::OrderCreated {
