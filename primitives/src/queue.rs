@@ -3,24 +3,42 @@
 //!
 //! When a block's queue is full, an entry spills to the next block with room. The benchmarks
 //! find room in the first block they try (but `create_order(s)`, whose parameter is the full
-//! queues it reads), so what a search reads and writes past a full first queue is counted here ([`counting_spills`]) and charged by whoever made the search: a call
-//! declares the most its searches may read and write and is refunded what they did not; a hook
-//! adds what they did.
+//! queues it reads), so what a search reads and writes past a full first queue is counted here
+//! ([`counting_spills`]) and charged by whoever made the search: a call declares the most its
+//! searches may read and write and is refunded what they did not; a hook adds what they did.
 //!
 //! Timers wanted in the same block come in bursts (every report that reaches quorum in a block
-//! wants its window to end in the same later block), so a search that spills leaves a hint of where it found
-//! room ([`first_with_room_hinted`]): the next search for the same block starts there instead
-//! of reading again every full queue before it, which made a burst's reads grow with its
-//! square.
+//! wants its window to end in the same later block), so a search that spills leaves a hint of
+//! where it found room ([`first_with_room_hinted`]): the next search for the same block starts
+//! there instead of reading again every full queue before it, which made a burst's reads grow
+//! with its square. Pallets queue through [`push_hinted`].
 
+use codec::FullCodec;
 use frame_support::{
 	dispatch_context::{run_in_context, with_context},
+	storage::{StorageMap, StorageValue},
 	weights::{RuntimeDbWeight, Weight},
 };
 use sp_runtime::{
 	traits::{Get, One, Saturating},
 	BoundedVec,
 };
+
+/// Queues `id` in `Queue`'s first block from `start` with room, of `tries`, following and
+/// leaving the family's `Hint` (see [`first_with_room_hinted`]): the block it went in, or
+/// `None` when every block is full.
+pub fn push_hinted<Queue, Hint, Block, Id, Bound>(start: Block, tries: u32, id: Id) -> Option<Block>
+where
+	Queue: StorageMap<Block, BoundedVec<Id, Bound>, Query = BoundedVec<Id, Bound>>,
+	Hint: StorageValue<(Block, Block), Query = Option<(Block, Block)>>,
+	Block: FullCodec + Copy + Saturating + One + PartialOrd + From<u32>,
+	Id: FullCodec + Clone,
+	Bound: Get<u32>,
+{
+	first_with_room_hinted(start, tries, Hint::get, Hint::put, |block| {
+		Queue::try_mutate(block, |queue| queue.try_push(id.clone())).is_ok()
+	})
+}
 
 /// What searches read and wrote past the first queue they tried, beyond their benchmarks.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
@@ -79,8 +97,8 @@ impl Spill {
 /// The first of `tries` blocks from `start` whose queue takes the entry (`push` says whether
 /// it did), or `None` when all of them are full, starting past full queues where the last
 /// search that wanted `start` found room. What it reads and writes past a full first queue is
-/// counted for [`counting_spills`]. The hint (`get_hint`, `set_hint`: one storage value per family of
-/// queues) is `(wanted, found)`. Blocks it skips were full when it was written; an entry taken
+/// counted for [`counting_spills`]. The hint (`get_hint`, `set_hint`: one storage value per
+/// family of queues) is `(wanted, found)`. Blocks it skips were full when it was written; an entry taken
 /// out of one since leaves room there that this search does not use (the timer fires later,
 /// never earlier) unless no block from the hint on has room: then the skipped blocks are tried
 /// too, so a search fails only when every block it may try is full. It reads at most

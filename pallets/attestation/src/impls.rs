@@ -382,12 +382,10 @@ impl<T: Config> Pallet<T> {
 		// one expected before the deadline is the first whose hook should find it passed.
 		let blocks = (wait_ms / T::MillisPerBlock::get()).saturating_add(2);
 		let at = now.saturating_add(blocks.unique_saturated_into());
-		queue::first_with_room_hinted(
+		queue::push_hinted::<DeadlineQueue<T>, DeadlineSpillHint<T>, _, _, _>(
 			at,
 			Self::deadline_tries(),
-			DeadlineSpillHint::<T>::get,
-			DeadlineSpillHint::<T>::put,
-			|block| DeadlineQueue::<T>::try_mutate(block, |q| q.try_push(order)).is_ok(),
+			order,
 		)
 		.ok_or_else(|| Error::<T>::QueueFull.into())
 	}

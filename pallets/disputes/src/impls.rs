@@ -57,12 +57,10 @@ impl<T: Config> Pallet<T> {
 
 	/// Queues `order`'s timer at `at`, or at the first later block with room.
 	fn schedule(order: OrderId, at: BlockNumberFor<T>) -> Result<BlockNumberFor<T>, DispatchError> {
-		queue::first_with_room_hinted(
+		queue::push_hinted::<Timers<T>, TimerSpillHint<T>, _, _, _>(
 			at,
 			T::MaxTimerSpill::get(),
-			TimerSpillHint::<T>::get,
-			TimerSpillHint::<T>::put,
-			|block| Timers::<T>::try_mutate(block, |q| q.try_push(order)).is_ok(),
+			order,
 		)
 		.ok_or_else(|| Error::<T>::QueueFull.into())
 	}

@@ -201,12 +201,10 @@ impl<T: Config> Pallet<T> {
 		let next = id.checked_add(1).ok_or(Error::<T>::Defensive)?;
 		let first = Self::expiry_block(&order.terms);
 		let (expiry, spilled) = queue::counting_spills(|| {
-			queue::first_with_room_hinted(
+			queue::push_hinted::<ExpiryQueue<T>, ExpirySpillHint<T>, _, _, _>(
 				first,
 				EXPIRY_SPILL_BLOCKS,
-				ExpirySpillHint::<T>::get,
-				ExpirySpillHint::<T>::put,
-				|block| ExpiryQueue::<T>::try_mutate(block, |queue| queue.try_push(id)).is_ok(),
+				id,
 			)
 		});
 		expiry.ok_or(Error::<T>::ExpiryQueueFull)?;

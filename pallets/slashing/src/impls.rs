@@ -124,12 +124,10 @@ impl<T: Config> Pallet<T> {
 	/// Puts `id` in the first block from `at` whose queue has room, trying `MaxQueueSpill`
 	/// blocks.
 	fn enqueue(at: BlockNumberFor<T>, id: SlashId) -> Result<BlockNumberFor<T>, DispatchError> {
-		queue::first_with_room_hinted(
+		queue::push_hinted::<ApplyQueue<T>, ApplySpillHint<T>, _, _, _>(
 			at,
 			T::MaxQueueSpill::get(),
-			ApplySpillHint::<T>::get,
-			ApplySpillHint::<T>::put,
-			|block| ApplyQueue::<T>::try_mutate(block, |q| q.try_push(id)).is_ok(),
+			id,
 		)
 		.ok_or_else(|| Error::<T>::QueueFull.into())
 	}

@@ -150,9 +150,9 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
-	/// Where the last search for a slash's block that spilled found room: `(wanted block, found block)`,
-	/// so the next search for the same block skips the full queues before it (see
-	/// `surety_primitives::queue`).
+	/// Where the last search for a slash's block that spilled found room: `(wanted block,
+	/// found block)`, so the next search for the same block skips the full queues before it
+	/// (see `surety_primitives::queue`).
 	#[pallet::storage]
 	pub type ApplySpillHint<T: Config> =
 		StorageValue<_, (BlockNumberFor<T>, BlockNumberFor<T>), OptionQuery>;
