@@ -4,7 +4,7 @@
 #
 #   scripts/benchmark.sh                    # storage, the four protocol pallets, pallet_balances
 #   scripts/benchmark.sh pallet_disputes    # some pallets only (`storage`: the database only)
-#   STEPS=10 REPEAT=5 scripts/benchmark.sh  # quicker, noisier
+#   STEPS=10 REPEAT=5 RUNS=1 scripts/benchmark.sh  # quicker, noisier
 #
 # It builds the node with `runtime-benchmarks` in the `weights` profile (its own directory under
 # the target dir, so the node that runs chains is never replaced), then runs
@@ -21,6 +21,11 @@
 # and scripts/bench.sh checks every call's and hook's time there against its weight. Its genesis
 # is a raw state, so the command takes it from the chain spec (`--genesis-builder spec-genesis`,
 # which the node warns is deprecated).
+# Each pallet is measured RUNS times (default 3), the runs of all pallets in turn so that one
+# pallet's runs are minutes apart, and each weight function is taken from the run that was
+# quietest for its benchmark (scripts/weights-quietest.py): on this shared 2-core machine, bursts
+# of other work slow a stretch of a single run's points (docs/performance.md, "Weights from the
+# quietest of three runs").
 # `storage` runs `surety-node benchmark storage` on the benchmark chain's state (the one
 # scripts/bench.sh measures on, beside 100,000 other open orders and pending slashes) and writes
 # the cost of one database read and write, the runtime's `DbWeight`, to
@@ -32,6 +37,7 @@ cd "$SURETY_ROOT"
 STEPS="${STEPS:-50}"
 REPEAT="${REPEAT:-20}"
 BACKGROUND="${BACKGROUND:-100}"
+RUNS="${RUNS:-3}"
 PALLETS=("$@")
 if [ ${#PALLETS[@]} -eq 0 ]; then
 	PALLETS=(storage pallet_fulfillment pallet_attestation pallet_disputes pallet_slashing pallet_balances)
@@ -70,25 +76,45 @@ pallet_chain() {
 	prepare_bench_chain "$PALLET_CHAIN" "$BACKGROUND" 1
 }
 
+measured=()
 for pallet in "${PALLETS[@]}"; do
 	if [ "$pallet" = storage ]; then
 		bench_storage
-		continue
+	else
+		measured+=("$pallet")
 	fi
-	pallet_chain
-	log "benchmarking $pallet beside $BACKGROUND open orders and pending slashes (steps $STEPS, repeat $REPEAT)"
-	args=(benchmark pallet --chain "$PALLET_CHAIN/bench.json" --genesis-builder spec-genesis
-		--pallet "$pallet" --extrinsic '*'
-		--steps "$STEPS" --repeat "$REPEAT" --wasm-execution compiled
-		--json-file "$OUT/$pallet.json")
+done
+header="$OUT/weights-header.txt"
+{
+	cat scripts/weights-header.txt
+	echo "// The command ran $RUNS times; each function below is the one it wrote in the run quietest"
+	echo "// for that benchmark (scripts/weights-quietest.py). The header is the first run's."
+} > "$header"
+for run in $(seq 1 "$RUNS"); do
+	for pallet in "${measured[@]}"; do
+		pallet_chain
+		log "benchmarking $pallet beside $BACKGROUND open orders and pending slashes, run $run of $RUNS (steps $STEPS, repeat $REPEAT)"
+		"$BIN" benchmark pallet --chain "$PALLET_CHAIN/bench.json" --genesis-builder spec-genesis \
+			--pallet "$pallet" --extrinsic '*' \
+			--steps "$STEPS" --repeat "$REPEAT" --wasm-execution compiled \
+			--json-file "$OUT/$pallet.$run.json" \
+			--output "$OUT/$pallet.$run.rs" --header "$header" \
+			> "$OUT/$pallet.$run.log" 2>&1 || { tail -30 "$OUT/$pallet.$run.log"; exit 1; }
+	done
+done
+for pallet in "${measured[@]}"; do
 	if [ -f "pallets/${pallet#pallet_}/Cargo.toml" ] || [ "$pallet" = pallet_balances ]; then
 		output="runtime/src/weights/$pallet.rs"
 	else
 		output="$OUT/$pallet.rs"
 	fi
-	args+=(--output "$output" --header scripts/weights-header.txt)
+	runs=()
+	for run in $(seq 1 "$RUNS"); do
+		runs+=("$OUT/$pallet.$run.rs" "$OUT/$pallet.$run.json")
+	done
+	log "$pallet: each weight from the quietest of $RUNS runs"
+	python3 scripts/weights-quietest.py "$output" "${runs[@]}" | tee "$OUT/$pallet.quietest.txt"
 	outputs+=("$output")
-	"$BIN" "${args[@]}" > "$OUT/$pallet.log" 2>&1 || { tail -30 "$OUT/$pallet.log"; exit 1; }
 done
 
 if [ ${#outputs[@]} -gt 0 ]; then

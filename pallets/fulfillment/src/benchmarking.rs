@@ -140,9 +140,9 @@ mod benchmarks {
 	}
 
 	/// `s`: full expiry blocks the order passes over before the one it is queued in, which has
-	/// one place left. No spill hint: the search reads every one of them. (For `s > 0` it also
-	/// reads and writes the hint, which the call charges again on top: generated again, this
-	/// weight over-charges a spilling order by that read and write.)
+	/// one place left. No spill hint: the search reads every one of them. For `s > 0` it also
+	/// reads the hint and writes it (it moves), so `create_order(s)` includes both, and the call
+	/// charges nothing on top for them.
 	#[benchmark]
 	fn create_order(s: Linear<0, { EXPIRY_SPILL_BLOCKS - 1 }>) {
 		let shipper = funded::<T>("shipper", 0);
