@@ -164,16 +164,13 @@ def throughput(work):
     write_section(THROUGHPUT_START, THROUGHPUT_END, "\n".join(lines))
 
 
-ROUNDS = 1
-
-
-def measured(work, pallet, extrinsic, background=SMALL):
+def measured(work, pallet, extrinsic, rounds, background=SMALL):
     """Extrinsics per block and the fastest execution over the rounds: in each round the
     block's fastest execution, the one least disturbed by the rest of the machine (the average
     moves by 10 % between identical runs here), and the fastest round, since a slow spell can
     last through all of one round's executions."""
     per_block, fastest = None, None
-    for round_ in range(1, ROUNDS + 1):
+    for round_ in range(1, rounds + 1):
         log = open(f"{work}/{background}.{pallet}.{extrinsic}.{round_}.log").read()
         n = int(re.search(r"Extrinsics per block: (\d+)", log).group(1))
         if per_block not in (None, n):
@@ -261,12 +258,12 @@ def scaling_row(cells, t_small, t_large, weight, missed, capacity_changed=False)
     return f"| {cells} | {micros(t_small)} | {micros(t_large)} | {ratio} | {share} |"
 
 
-def report(work, binary, repeat):
+def report(work, binary, repeat, rounds):
     figures = {}
     for line in open(f"{work}/weights.txt"):
         _, name, value = line.split()
         figures[name] = int(value)
-    rows = {(p, e): measured(work, p, e) for p, e, _ in CALLS}
+    rows = {(p, e): measured(work, p, e, rounds) for p, e, _ in CALLS}
     n_transfer, t_transfer = rows[("balances", "transfer_keep_alive")]
     base = figures["extrinsic_base"]
     normal = figures["normal_class_max"]
@@ -278,7 +275,7 @@ def report(work, binary, repeat):
     lines = [
         f"Measured {datetime.date.today()} on {machine()}, by `scripts/bench.sh` "
         f"(node: `{binary}`, profile `weights`; each block executed {repeat} times in each of "
-        f"{ROUNDS} rounds).",
+        f"{rounds} rounds).",
         "",
         "| call | extrinsics per block | N / N_transfer (target >= 0.5) | transfers per call | time per extrinsic | time / transfer's |",
         "|---|---:|---:|---:|---:|---:|",
@@ -350,7 +347,7 @@ def report(work, binary, repeat):
     )
     for pallet, extrinsic, label in CALLS:
         n_small, t_small = rows[(pallet, extrinsic)]
-        n_large, t_large = measured(work, pallet, extrinsic, LARGE)
+        n_large, t_large = measured(work, pallet, extrinsic, rounds, LARGE)
         # The block was filled until the next one would not fit: each took about normal / N
         # (weight in picoseconds, times in nanoseconds).
         weight = normal / n_large / 1000
@@ -402,8 +399,7 @@ if __name__ == "__main__":
     elif sys.argv[1] == "rpc":
         rpc(sys.argv[2])
     elif sys.argv[1] == "report":
-        ROUNDS = int(sys.argv[5])
-        report(sys.argv[2], sys.argv[3], sys.argv[4])
+        report(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
     elif sys.argv[1] == "fastest":
         fastest(sys.argv[2])
     else:

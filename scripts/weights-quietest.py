@@ -45,9 +45,7 @@ def scores(path):
         for r in batch["time_results"]:
             points.setdefault(tuple(tuple(c) for c in r["components"]), []).append(
                 r["extrinsic_time"])
-        name = bytes(batch["benchmark"]).decode() if isinstance(batch["benchmark"], list) \
-            else batch["benchmark"]
-        result[name] = sum(statistics.median(times) for times in points.values())
+        result[batch["benchmark"]] = sum(statistics.median(times) for times in points.values())
     return result
 
 

@@ -49,9 +49,6 @@ pub struct Spill {
 	pub writes: u32,
 }
 
-/// The hint a hinted search that spills reads, and writes at most once.
-pub const HINT: Spill = Spill { reads: 1, writes: 1 };
-
 impl Spill {
 	/// `reads` queues or hints read, nothing written.
 	pub const fn reads(reads: u32) -> Spill {
@@ -98,8 +95,8 @@ impl Spill {
 /// it did), or `None` when all of them are full, starting past full queues where the last
 /// search that wanted `start` found room. What it reads and writes past a full first queue is
 /// counted for [`counting_spills`]. The hint (`get_hint`, `set_hint`: one storage value per
-/// family of queues) is `(wanted, found)`. Blocks it skips were full when it was written; an entry taken
-/// out of one since leaves room there that this search does not use (the timer fires later,
+/// family of queues) is `(wanted, found)`. Blocks it skips were full when it was written; an
+/// entry taken out of one since leaves room there that this search does not use (the timer fires later,
 /// never earlier) unless no block from the hint on has room: then the skipped blocks are tried
 /// too, so a search fails only when every block it may try is full. It reads at most
 /// [`Spill::longest_hinted`]`(tries)`.
@@ -392,7 +389,8 @@ mod tests {
 	fn a_mock_search_spills_what_spilled_past_says() {
 		for full in 0..4 {
 			assert_eq!(counting_spills(|| search_past(full)).1, spilled_past(full));
-			let hint = if full == 0 { Spill::default() } else { HINT };
+			// A search that spills reads the hint, and writes it at most once.
+			let hint = if full == 0 { Spill::default() } else { Spill { reads: 1, writes: 1 } };
 			assert_eq!(spilled_past(full).split_hint(), (full, hint));
 		}
 	}

@@ -434,14 +434,10 @@ pub mod pallet {
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let (_, spilled) = Self::do_create_order(who, terms)?;
-			// The benchmark's parameter is the full queues read past the first, and for s > 0 it
-			// measured the hint read and written too: a search reads the hint only once its
-			// first queue is full, so a hint without a full queue past it is charged apart.
-			let (full, hint) = spilled.split_hint();
-			let unmeasured_hint = if full == 0 { hint } else { queue::Spill::default() };
-			let used = T::WeightInfo::create_order(full)
-				.saturating_add(unmeasured_hint.weight(T::DbWeight::get()));
-			Ok(Some(used).into())
+			// The benchmark's parameter is the full queues read; for s > 0 it measured the hint
+			// read and written too, and a search reads the hint only once a queue is full.
+			let (full, _) = spilled.split_hint();
+			Ok(Some(T::WeightInfo::create_order(full)).into())
 		}
 
 		/// Accepts an open order: allocates the quoted bond from the caller's free stake and
