@@ -18,10 +18,25 @@ use subxt_signer::{sr25519::Keypair, SecretUri};
 pub use subxt;
 
 /// Calls, storage and events generated from the runtime's metadata.
-#[subxt::subxt(runtime_metadata_path = "metadata/surety.scale")]
+#[subxt::subxt(
+	runtime_metadata_path = "metadata/surety.scale",
+	// A signed report travels as its SCALE encoding and its payload is signed as one.
+	derive_for_type(
+		path = "pallet_attestation::types::SignedReport",
+		derive = "::subxt::ext::codec::Encode, ::subxt::ext::codec::Decode",
+		recursive
+	),
+	attributes_for_type(
+		path = "pallet_attestation::types::SignedReport",
+		attributes = "#[codec(crate = ::subxt::ext::codec)]",
+		recursive
+	)
+)]
 pub mod runtime {}
 
 use runtime::runtime_types::{
+	bounded_collections::bounded_vec::BoundedVec,
+	pallet_attestation::types::SignedReport,
 	pallet_fulfillment::types::{OrderTerms, TemperatureBand},
 	sp_arithmetic::per_things::Perbill,
 	surety_primitives::protocol::Report,
@@ -92,6 +107,28 @@ pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
 /// Parses a 32-byte digest written in hex (with or without `0x`).
 pub fn parse_digest(text: &str) -> anyhow::Result<H256> {
 	H256::from_str(text.trim()).map_err(|e| anyhow!("{text:?} is not a 32-byte hex digest: {e}"))
+}
+
+/// Bytes as `0x`-prefixed hex.
+pub fn to_hex(bytes: &[u8]) -> String {
+	bytes.iter().fold(String::from("0x"), |mut out, b| {
+		out.push_str(&format!("{b:02x}"));
+		out
+	})
+}
+
+/// Bytes written in hex (with or without `0x`).
+pub fn from_hex(text: &str) -> anyhow::Result<Vec<u8>> {
+	let digits = text.trim().trim_start_matches("0x");
+	if digits.len() % 2 != 0 {
+		bail!("{text:?} is not hex: an odd number of digits");
+	}
+	(0..digits.len())
+		.step_by(2)
+		.map(|i| {
+			u8::from_str_radix(&digits[i..i + 2], 16).map_err(|_| anyhow!("{text:?} is not hex"))
+		})
+		.collect()
 }
 
 /// Parses an account written in SS58.
@@ -450,6 +487,68 @@ impl Surety {
 		progress: impl FnMut(&str),
 	) -> anyhow::Result<Included> {
 		self.submit(&runtime::tx().attestation().claim_fees(), signer, progress).await
+	}
+
+	/// The signer's report on `order`'s current round, signed for `attest_signed`: the SCALE
+	/// encoding of the signed report, in hex, to hand to whoever submits the committee's
+	/// reports together. The signature covers this chain's genesis hash, the order, the round,
+	/// the report and the evidence (`Attestation::report_payload`).
+	pub async fn sign_report(
+		&self,
+		signer: &Keypair,
+		order: OrderId,
+		claim: &Claim,
+		evidence: H256,
+	) -> anyhow::Result<String> {
+		use subxt::ext::codec::Encode;
+		let address = runtime::storage().attestation().committees(order);
+		let committee = self
+			.client
+			.storage()
+			.at_latest()
+			.await?
+			.fetch(&address)
+			.await?
+			.ok_or_else(|| anyhow!("order {order} has no committee"))?;
+		let report = claim.report();
+		let payload = (
+			b"surety/attest",
+			self.client.genesis_hash(),
+			order,
+			committee.round,
+			&report,
+			evidence,
+		)
+			.encode();
+		let signed = SignedReport {
+			who: signer.public_key().to_account_id(),
+			report,
+			evidence,
+			signature: subxt::utils::MultiSignature::Sr25519(signer.sign(&payload).0),
+		};
+		Ok(to_hex(&signed.encode()))
+	}
+
+	/// Submits committee members' signed reports on `order` (from `sign_report`) in one
+	/// transaction, signed and paid for by `submitter`.
+	pub async fn attest_signed(
+		&self,
+		submitter: &Keypair,
+		order: OrderId,
+		reports: &[String],
+		progress: impl FnMut(&str),
+	) -> anyhow::Result<Included> {
+		use subxt::ext::codec::Decode;
+		let reports = reports
+			.iter()
+			.map(|text| {
+				let bytes = from_hex(text)?;
+				SignedReport::decode(&mut &bytes[..])
+					.map_err(|e| anyhow!("{text:?} is not a signed report: {e}"))
+			})
+			.collect::<anyhow::Result<Vec<_>>>()?;
+		let tx = runtime::tx().attestation().attest_signed(order, BoundedVec(reports));
+		self.submit(&tx, submitter, progress).await
 	}
 
 	/// Puts `claim` about an order on chain: as a committee member's report, or as a dispute

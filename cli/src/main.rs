@@ -154,6 +154,18 @@ enum OnlineCommand {
 	},
 	/// Attest, as a member of the order's committee, what happened to the cargo.
 	Attest(ClaimCommand),
+	/// Committee member: sign your report for another account to submit with the others'
+	/// (`attest-signed`); prints it in hex.
+	SignReport(ClaimCommand),
+	/// Submit committee members' signed reports on an order in one transaction, paying its fee.
+	AttestSigned {
+		#[command(flatten)]
+		signer: Signer,
+		order: OrderId,
+		/// The signed reports, as `sign-report` printed them.
+		#[arg(required = true)]
+		reports: Vec<String>,
+	},
 	/// Dispute the outcome proposed for an order, within its window, with a deposit.
 	Dispute(ClaimCommand),
 	/// Attester: be paid the fee shares credited to you for reports that agreed with outcomes.
@@ -348,6 +360,18 @@ async fn run_online(url: &str, command: OnlineCommand) -> anyhow::Result<()> {
 		}
 		OnlineCommand::Attest(command) => {
 			make_claim(&surety, ClaimKind::Attestation, command).await?
+		}
+		OnlineCommand::SignReport(ClaimCommand { signer, order, claim: args }) => {
+			let claim = claim(&surety, order, &args).await?;
+			println!(
+				"{}",
+				surety.sign_report(&signer.keypair()?, order, &claim, args.evidence).await?
+			);
+		}
+		OnlineCommand::AttestSigned { signer, order, reports } => {
+			let included =
+				surety.attest_signed(&signer.keypair()?, order, &reports, progress).await?;
+			print_included(&format!("order {order}: {} signed reports", reports.len()), &included);
 		}
 		OnlineCommand::Dispute(command) => make_claim(&surety, ClaimKind::Dispute, command).await?,
 		OnlineCommand::ClaimFees { signer } => {

@@ -1,5 +1,6 @@
 //! The walk-through of docs/shippers.md, with the `surety` binary, on the 4-validator network:
-//! quote, create an order, accept it, find the committee, attest, watch it settle; then what a
+//! quote, create an order, accept it, find the committee, attest (one member on its own, the
+//! others signing their reports for the shipper to submit together), watch it settle; then what a
 //! refused call prints.
 
 use std::{
@@ -88,13 +89,31 @@ async fn a_shipper_gets_an_order_settled_with_the_cli() -> anyhow::Result<()> {
 		.unwrap_or_default();
 	assert_eq!(members.len(), 3, "{committee}");
 
+	// The first member reports on its own; the others sign their reports, and the shipper
+	// submits those together in one transaction.
+	let mut signed = Vec::new();
 	for uri in ATTESTERS {
 		let account = keypair_from_suri(uri)?.public_key().to_account_id().to_string();
-		if members.contains(&account) {
+		if !members.contains(&account) {
+			continue;
+		}
+		if members.first() == Some(&account) {
 			let attested = succeeds(&url, &["attest", "--suri", uri, &order, "--on-time"])?;
 			assert!(attested.contains("Attestation::Attested"), "{attested}");
+		} else {
+			signed.push(
+				succeeds(&url, &["sign-report", "--suri", uri, &order, "--on-time"])?
+					.trim()
+					.to_owned(),
+			);
 		}
 	}
+	assert_eq!(signed.len(), 2);
+	let mut args = vec!["attest-signed", "--suri", "//Alice", &order];
+	args.extend(signed.iter().map(String::as_str));
+	let submitted = succeeds(&url, &args)?;
+	assert_eq!(submitted.matches("Attestation::Attested").count(), 2, "{submitted}");
+	assert!(submitted.contains("Attestation::OutcomeProposed"), "{submitted}");
 
 	let watched = surety(&url, &["watch", &order, "--timeout", "5m"])?;
 	assert!(watched.ok, "{}", watched.stderr);

@@ -159,7 +159,7 @@ impl BenchPlan {
 			max_excursion_centi_c_minutes: 0,
 			damage: sp_runtime::Perbill::zero(),
 		};
-		let attest = self
+		let attest: Vec<(sp_core::sr25519::Pair, runtime::RuntimeCall)> = self
 			.field("attest")?
 			.as_array()
 			.ok_or("`attest` is not a list")?
@@ -175,6 +175,7 @@ impl BenchPlan {
 				Ok((who, call.into()))
 			})
 			.collect::<Result<_>>()?;
+		let attest_signed = signed_report_batches(&client, &attest)?;
 		let dispute_by = self.account("disputeBy")?;
 		let dispute = self
 			.orders("dispute")?
@@ -191,9 +192,57 @@ impl BenchPlan {
 		Ok(vec![
 			Box::new(PreparedBuilder::new(client.clone(), "fulfillment", "accept_order", accept)?),
 			Box::new(PreparedBuilder::new(client.clone(), "attestation", "attest", attest)?),
+			Box::new(PreparedBuilder::new(
+				client.clone(),
+				"attestation",
+				"attest_signed",
+				attest_signed,
+			)?),
 			Box::new(PreparedBuilder::new(client, "disputes", "dispute", dispute)?),
 		])
 	}
+}
+
+/// One `attestation.attest_signed` per order of the `attest` calls, in their order: all of the
+/// order's reports, each signed by its member over its payload (round 1 of this chain), the
+/// extrinsic signed by the first of them.
+fn signed_report_batches(
+	client: &FullClient,
+	attest: &[(sp_core::sr25519::Pair, runtime::RuntimeCall)],
+) -> Result<Vec<(sp_core::sr25519::Pair, runtime::RuntimeCall)>> {
+	use sp_core::Pair;
+	let genesis = client.block_hash(0).ok().flatten().ok_or("the chain has no genesis block")?;
+	let mut batches: Vec<(u64, sp_core::sr25519::Pair, Vec<runtime::SignedReport>)> = Vec::new();
+	for (pair, call) in attest {
+		let runtime::RuntimeCall::Attestation(runtime::AttestationCall::attest {
+			order,
+			report,
+			evidence,
+		}) = call
+		else {
+			return Err("an `attest` call of the plan is not a report".into());
+		};
+		// What `Attestation::report_payload` encodes, with the node's genesis hash.
+		let payload = (b"surety/attest", genesis, *order, 1u8, *report, *evidence).encode();
+		let signed = runtime::SignedReport {
+			who: sp_runtime::AccountId32::from(pair.public()),
+			report: *report,
+			evidence: *evidence,
+			signature: runtime::Signature::Sr25519(pair.sign(&payload)),
+		};
+		match batches.last_mut() {
+			Some((last, _, reports)) if last == order => reports.push(signed),
+			_ => batches.push((*order, pair.clone(), vec![signed])),
+		}
+	}
+	batches
+		.into_iter()
+		.map(|(order, submitter, reports)| {
+			let reports = reports.try_into().map_err(|_| "more reports than a batch holds")?;
+			let call = runtime::AttestationCall::attest_signed { order, reports };
+			Ok((submitter, call.into()))
+		})
+		.collect()
 }
 
 /// The dev key of a keyring account, given as `0x`-prefixed hex of its public key.

@@ -86,13 +86,34 @@ fn bonded_order(i: u32) -> OrderId {
 	order
 }
 
-impl pallet_attestation::benchmarking::BenchmarkHelper for ProtocolBenchmarkHelper {
+/// Where the attestation benchmarks keep the keys they sign reports with (the benchmark
+/// command's in-memory keystore).
+const REPORT_KEYS: sp_core::crypto::KeyTypeId = sp_core::crypto::KeyTypeId(*b"srpt");
+
+impl pallet_attestation::benchmarking::BenchmarkHelper<AccountId, surety_primitives::Signature>
+	for ProtocolBenchmarkHelper
+{
 	fn set_time(ms: u64) {
 		pallet_timestamp::Now::<Runtime>::put(ms);
 	}
 
 	fn open_order(i: u32) -> OrderId {
 		bonded_order(i)
+	}
+
+	fn signer(i: u32) -> AccountId {
+		use sp_runtime::{app_crypto::RuntimePublic, traits::IdentifyAccount};
+		let seed = alloc::format!("//surety-report-signer-{i}").into_bytes();
+		let public = sp_core::sr25519::Public::generate_pair(REPORT_KEYS, Some(seed));
+		sp_runtime::MultiSigner::from(public).into_account()
+	}
+
+	fn sign(who: &AccountId, payload: &[u8]) -> surety_primitives::Signature {
+		use sp_runtime::app_crypto::RuntimePublic;
+		let public =
+			sp_core::sr25519::Public::from_raw(*<AccountId as AsRef<[u8; 32]>>::as_ref(who));
+		let signature = public.sign(REPORT_KEYS, &payload).expect("a key `signer` generated");
+		surety_primitives::Signature::Sr25519(signature)
 	}
 }
 

@@ -50,6 +50,8 @@ pub use surety_primitives::{
 
 pub use frame_system::Call as SystemCall;
 pub use pallet_attestation::Call as AttestationCall;
+/// A member's report signed for `attestation.attest_signed`.
+pub type SignedReport = pallet_attestation::SignedReport<AccountId, Signature>;
 pub use pallet_balances::Call as BalancesCall;
 pub use pallet_disputes::Call as DisputesCall;
 pub use pallet_fulfillment::{Call as FulfillmentCall, OrderTerms};
@@ -83,7 +85,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	authoring_version: 1,
 	// Bump on every change of runtime logic; a node only imports blocks of versions it knows
 	// how to execute through the on-chain wasm.
-	spec_version: 106,
+	spec_version: 107,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,

@@ -16,6 +16,21 @@ use crate::{
 };
 use sp_genesis_builder::DEV_RUNTIME_PRESET;
 
+/// An order of 1,000 SURE paying 50, due an hour after `T0` with ten minutes' grace.
+fn thousand_sure_due_in_an_hour() -> pallet_fulfillment::OrderTerms<AccountId, crate::Balance, u32>
+{
+	pallet_fulfillment::OrderTerms {
+		value: 1_000 * UNIT,
+		payment: 50 * UNIT,
+		carrier: None,
+		accept_by: 100,
+		deliver_by: T0 + HOUR_MS,
+		grace: 600_000,
+		temperature: None,
+		reference: None,
+	}
+}
+
 #[test]
 fn the_protocol_pallets_pass_their_integrity_checks() {
 	genesis(DEV_RUNTIME_PRESET).execute_with(|| {
@@ -51,16 +66,7 @@ fn a_late_delivery_is_attested_finalized_settled_and_slashed_to_the_shipper() {
 		register_attesters();
 
 		let order = pallet_fulfillment::NextOrderId::<Runtime>::get();
-		let terms = pallet_fulfillment::OrderTerms {
-			value: 1_000 * UNIT,
-			payment: 50 * UNIT,
-			carrier: None,
-			accept_by: 100,
-			deliver_by: T0 + HOUR_MS,
-			grace: 600_000,
-			temperature: None,
-			reference: None,
-		};
+		let terms = thousand_sure_due_in_an_hour();
 		let quote = api::quote_bond(1_000 * UNIT, carrier.clone());
 		assert_ok!(Fulfillment::create_order(RuntimeOrigin::signed(shipper.clone()), terms));
 		assert_eq!(api::order(order).unwrap().stage, OrderStage::Open { accept_by: 100 });
@@ -205,4 +211,86 @@ fn every_protocol_hook_at_its_per_block_bound_fits_in_half_a_block() {
 		total.ref_time(),
 		block.ref_time()
 	);
+}
+
+#[test]
+fn members_signed_reports_submitted_by_another_account_propose_the_outcome() {
+	use sp_core::Pair;
+	genesis(DEV_RUNTIME_PRESET).execute_with(|| {
+		System::set_block_number(1);
+		// Block 1's initialisation records the genesis hash a signature is bound to.
+		let genesis_hash = sp_core::H256::repeat_byte(0x42);
+		frame_system::BlockHash::<Runtime>::insert(0, genesis_hash);
+		pallet_timestamp::Now::<Runtime>::put(T0);
+		// The development chain's genesis attesters, whose keys the members sign with.
+		let keys: Vec<sp_core::sr25519::Pair> =
+			["//Dave", "//Eve", "//Ferdie", "//One", "//Two", "//Eve//stash", "//Ferdie//stash"]
+				.iter()
+				.map(|uri| sp_core::sr25519::Pair::from_string(uri, None).expect("a dev key"))
+				.collect();
+		let shipper = Sr25519Keyring::Alice.to_account_id();
+		let carrier = Sr25519Keyring::Bob.to_account_id();
+		let order = pallet_fulfillment::NextOrderId::<Runtime>::get();
+		let terms = thousand_sure_due_in_an_hour();
+		assert_ok!(Fulfillment::create_order(RuntimeOrigin::signed(shipper.clone()), terms));
+		assert_ok!(Fulfillment::accept_order(RuntimeOrigin::signed(carrier.clone()), order));
+		let on_time = crate::tests::delivered(T0 + HOUR_MS);
+		let sign =
+			|pair: &sp_core::sr25519::Pair, payload: &[u8]| pallet_attestation::SignedReport {
+				who: AccountId::from(pair.public()),
+				report: on_time,
+				evidence: Default::default(),
+				signature: surety_primitives::Signature::Sr25519(pair.sign(payload)),
+			};
+		let members: Vec<&sp_core::sr25519::Pair> =
+			pallet_attestation::Committees::<Runtime>::get(order)
+				.expect("drawn")
+				.members
+				.iter()
+				.map(|m| keys.iter().find(|k| AccountId::from(k.public()) == m.who).expect("ours"))
+				.collect();
+		let payload = crate::Attestation::report_payload(order, 1, &on_time, &Default::default());
+		assert_eq!(
+			payload,
+			codec::Encode::encode(&(
+				b"surety/attest",
+				genesis_hash,
+				order,
+				1u8,
+				on_time,
+				sp_core::H256::zero()
+			))
+		);
+		let submit = |reports: Vec<_>| {
+			crate::Attestation::attest_signed(
+				RuntimeOrigin::signed(shipper.clone()),
+				order,
+				reports.try_into().expect("few"),
+			)
+		};
+		// A signature made for another chain does not count.
+		let elsewhere = codec::Encode::encode(&(
+			b"surety/attest",
+			sp_core::H256::repeat_byte(0x43),
+			order,
+			1u8,
+			on_time,
+			sp_core::H256::zero(),
+		));
+		assert_eq!(
+			submit(vec![sign(members[0], &elsewhere)]).map_err(|e| e.error),
+			Err(pallet_attestation::Error::<Runtime>::BadSignature.into())
+		);
+		let reports: Vec<_> = members.iter().map(|pair| sign(pair, &payload)).collect();
+		let charged = submit(reports).expect("signed by the members").actual_weight.expect("set");
+		{
+			use pallet_attestation::WeightInfo as _;
+			type A = <Runtime as pallet_attestation::Config>::WeightInfo;
+			assert_eq!(charged, A::attest_signed(members.len() as u32));
+		}
+		assert!(matches!(
+			api::order(order).unwrap().stage,
+			OrderStage::DisputeWindow { outcome, .. } if outcome == on_time
+		));
+	});
 }

@@ -28,7 +28,6 @@ const ORDERS: u64 = 20;
 /// cleared at the start of every block) and the timer searches' spill hints (a value each per
 /// chain, written once the orders of a block first spill a queue).
 fn state_bytes() -> u64 {
-	use frame_support::storage::StorageValue;
 	System::reset_events();
 	let hints = [
 		pallet_fulfillment::ExpirySpillHint::<Runtime>::hashed_key().to_vec(),

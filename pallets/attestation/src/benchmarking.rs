@@ -3,9 +3,12 @@
 
 use alloc::vec::Vec;
 use frame_benchmarking::v2::*;
-use frame_support::traits::{
-	fungible::{Inspect, Mutate},
-	Get, Hooks, UnixTime,
+use frame_support::{
+	pallet_prelude::BoundedVec,
+	traits::{
+		fungible::{Inspect, Mutate},
+		Get, Hooks, UnixTime,
+	},
 };
 use frame_system::RawOrigin;
 use sp_runtime::{
@@ -17,7 +20,7 @@ use surety_primitives::protocol::{AttestationHandler, OrderId, OutcomeHandler, R
 use crate::{pallet::*, types::*};
 
 /// What the runtime provides for these benchmarks.
-pub trait BenchmarkHelper {
+pub trait BenchmarkHelper<AccountId, Signature> {
 	/// Sets the wall clock (pallet-timestamp's `Now` in the runtime) to `ms`.
 	fn set_time(ms: u64);
 
@@ -25,6 +28,12 @@ pub trait BenchmarkHelper {
 	/// just drawn through [`AttestationHandler::open`] to report by an hour from now. Orders
 	/// opened in one block share their deadline.
 	fn open_order(i: u32) -> OrderId;
+
+	/// The `i`-th account whose key the helper holds, to sign reports with.
+	fn signer(i: u32) -> AccountId;
+
+	/// `who`'s signature over `payload`; `who` is one of [`Self::signer`]'s accounts.
+	fn sign(who: &AccountId, payload: &[u8]) -> Signature;
 }
 
 const SEED: u32 = 0;
@@ -215,6 +224,47 @@ mod benchmarks {
 		let committee = Committees::<T>::get(0).expect("open");
 		assert_eq!(committee.status, RoundStatus::Collecting);
 		assert!(committee.members.iter().filter(|m| m.report.is_some()).count() > 1);
+	}
+
+	/// `n` members' signed reports in one batch, on a round of `n` members of equal weight:
+	/// the first reports on time fall one short of quorum, the next report lost, and the last,
+	/// on time again, reaches quorum, so every report before it is aggregated without a
+	/// result and the last opens the dispute window.
+	#[benchmark]
+	fn attest_signed(n: Linear<1, { T::MaxCommitteeMembers::get() }>) {
+		attesters::<T>(T::CommitteeSize::get());
+		let order = T::BenchmarkHelper::open_order(0);
+		let signers: Vec<T::AccountId> = (0..n).map(T::BenchmarkHelper::signer).collect();
+		let weight = stake::<T>();
+		let mut committee = Committees::<T>::get(order).expect("open");
+		let round = committee.round;
+		committee.members = BoundedVec::truncate_from(
+			signers
+				.iter()
+				.map(|who| Member { who: who.clone(), weight, round, report: None, verdict: None })
+				.collect(),
+		);
+		Committees::<T>::insert(order, committee);
+		let needed = T::QuorumThreshold::get().mul_ceil(weight.saturating_mul(n.into()));
+		let quorum_at = (1..=n)
+			.find(|&k| weight.saturating_mul(k.into()) >= needed)
+			.expect("all n reach quorum");
+		let reports: Vec<_> = (1..=n)
+			.zip(&signers)
+			.map(|(k, who)| {
+				let report = if k < quorum_at || k == n { on_time::<T>() } else { Report::Lost };
+				let evidence = Default::default();
+				let payload = Pallet::<T>::report_payload(order, round, &report, &evidence);
+				let signature = T::BenchmarkHelper::sign(who, &payload);
+				SignedReport { who: who.clone(), report, evidence, signature }
+			})
+			.collect();
+		let reports = BoundedVec::try_from(reports).expect("n is at most MaxCommitteeMembers");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(signers[0].clone()), order, reports);
+		let committee = Committees::<T>::get(order).expect("open");
+		assert_eq!(committee.status, RoundStatus::Proposed);
+		assert!(committee.members.iter().all(|m| m.report.is_some()));
 	}
 
 	#[benchmark]

@@ -13,7 +13,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use sp_runtime::{
-	traits::{AccountIdConversion, One, Saturating, UniqueSaturatedInto, Zero},
+	traits::{AccountIdConversion, One, Saturating, UniqueSaturatedInto, Verify, Zero},
 	DispatchResult, Perbill,
 };
 use surety_primitives::{
@@ -535,6 +535,38 @@ impl<T: Config> Pallet<T> {
 				Ok(false)
 			}
 		}
+	}
+
+	/// What a member signs to have its report submitted by another account: the SCALE
+	/// encoding of `(b"surety/attest", genesis hash, order, round, report, evidence)`. The
+	/// genesis hash keeps a signature to one chain, the order and round to one report.
+	pub fn report_payload(
+		order: OrderId,
+		round: u8,
+		report: &Report,
+		evidence: &sp_core::H256,
+	) -> Vec<u8> {
+		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
+		(b"surety/attest", genesis, order, round, report, evidence).encode()
+	}
+
+	/// Checks every signature of the batch against the current round, then records each
+	/// report as `attest` would. Returns whether one of them proposed an outcome.
+	pub(crate) fn do_attest_signed(
+		order: OrderId,
+		reports: Vec<SignedReport<T::AccountId, T::ReportSignature>>,
+	) -> Result<bool, DispatchError> {
+		ensure!(!reports.is_empty(), Error::<T>::NoReports);
+		let round = Committees::<T>::get(order).ok_or(Error::<T>::NoCommittee)?.round;
+		for signed in &reports {
+			let payload = Self::report_payload(order, round, &signed.report, &signed.evidence);
+			ensure!(signed.signature.verify(&payload[..], &signed.who), Error::<T>::BadSignature);
+		}
+		let mut proposed = false;
+		for signed in reports {
+			proposed |= Self::do_attest(signed.who, order, signed.report, signed.evidence)?;
+		}
+		Ok(proposed)
 	}
 
 	/// The outcome `round`'s reports propose, if one class carries `QuorumThreshold` of the

@@ -71,7 +71,10 @@ pub mod pallet {
 		PalletId,
 	};
 	use frame_system::pallet_prelude::*;
-	use sp_runtime::Perbill;
+	use sp_runtime::{
+		traits::{IdentifyAccount, Verify},
+		Perbill,
+	};
 	use surety_primitives::{
 		protocol::{OrderId, ProposalHandler, Report, Reporters, SlashScheduler},
 		queue,
@@ -184,12 +187,20 @@ pub mod pallet {
 		#[pallet::constant]
 		type ReputationSmoothing: Get<Perbill>;
 
+		/// A member's signature on its report, for reports submitted in a batch by another
+		/// account (`attest_signed`): the runtime's transaction signature.
+		type ReportSignature: Verify<Signer: IdentifyAccount<AccountId = Self::AccountId>>
+			+ Parameter;
+
 		/// Weights of this pallet's calls, hook and trait entry points.
 		type WeightInfo: WeightInfo;
 
-		/// Sets the clock for benchmarks.
+		/// Sets the clock and signs reports for benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: crate::benchmarking::BenchmarkHelper;
+		type BenchmarkHelper: crate::benchmarking::BenchmarkHelper<
+			Self::AccountId,
+			Self::ReportSignature,
+		>;
 	}
 
 	/// Registered attesters.
@@ -331,6 +342,11 @@ pub mod pallet {
 		QueueFull,
 		/// No fee share is waiting to be claimed.
 		NoFeesToClaim,
+		/// A batch of signed reports is empty.
+		NoReports,
+		/// A signed report's signature is not its member's over its payload for this chain,
+		/// order and round.
+		BadSignature,
 		/// An internal invariant failed; nothing was changed.
 		Defensive,
 	}
@@ -454,6 +470,40 @@ pub mod pallet {
 				queue::counting_spills(|| Self::do_attest(who, order, report, evidence));
 			let used =
 				if proposed? { T::WeightInfo::attest() } else { T::WeightInfo::attest_recorded() };
+			Ok(Some(used.saturating_add(spilled.weight(T::DbWeight::get()))).into())
+		}
+
+		/// Records several members' reports on `order` in one extrinsic: each signed by its
+		/// member over [`Pallet::report_payload`] (this chain, the order, the current round, the
+		/// report and its evidence), collected off-chain and submitted by any account, which
+		/// pays the fee. Every report is then taken as if its member had called `attest`, in the
+		/// batch's order; one that fails fails the batch and nothing of it is kept.
+		///
+		/// Errors: `NoReports`, `NoCommittee`, `BadSignature`, and those of `attest`. Events:
+		/// `Attested` for each report, `OutcomeProposed`.
+		///
+		/// Weighed for the most reports a batch holds, the last reaching quorum, and the longest
+		/// search for the window it opens; charged for the reports it holds and the full queues
+		/// the search read.
+		#[pallet::call_index(6)]
+		#[pallet::weight(
+			T::WeightInfo::attest_signed(T::MaxCommitteeMembers::get())
+				.saturating_add(T::Proposals::max_spill().weight(T::DbWeight::get()))
+		)]
+		pub fn attest_signed(
+			origin: OriginFor<T>,
+			order: OrderId,
+			reports: BoundedVec<
+				SignedReport<T::AccountId, T::ReportSignature>,
+				T::MaxCommitteeMembers,
+			>,
+		) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			let count = reports.len() as u32;
+			let (recorded, spilled) =
+				queue::counting_spills(|| Self::do_attest_signed(order, reports.into_inner()));
+			recorded?;
+			let used = T::WeightInfo::attest_signed(count);
 			Ok(Some(used.saturating_add(spilled.weight(T::DbWeight::get()))).into())
 		}
 

@@ -147,6 +147,9 @@ impl crate::WeightInfo for MockWeights {
 	fn attest_recorded() -> Weight {
 		Weight::from_parts(2, 0)
 	}
+	fn attest_signed(n: u32) -> Weight {
+		Weight::from_parts(10 + n as u64, 0)
+	}
 	fn on_initialize(n: u32) -> Weight {
 		Weight::from_parts(1_000 + 100 * n as u64, 0)
 	}
@@ -203,6 +206,8 @@ impl pallet_attestation::Config for Test {
 	type SilenceFraction = SilenceFraction;
 	type NeutralScore = Neutral;
 	type ReputationSmoothing = Smoothing;
+	// Valid when its signer is the account and its message the payload.
+	type ReportSignature = sp_runtime::testing::TestSignature;
 	type WeightInfo = MockWeights;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockClock;
@@ -211,7 +216,9 @@ impl pallet_attestation::Config for Test {
 #[cfg(feature = "runtime-benchmarks")]
 pub struct MockClock;
 #[cfg(feature = "runtime-benchmarks")]
-impl crate::benchmarking::BenchmarkHelper for MockClock {
+impl crate::benchmarking::BenchmarkHelper<AccountId, sp_runtime::testing::TestSignature>
+	for MockClock
+{
 	fn set_time(ms: u64) {
 		set_now_ms(ms);
 	}
@@ -225,6 +232,12 @@ impl crate::benchmarking::BenchmarkHelper for MockClock {
 		)
 		.expect("enough attesters");
 		order
+	}
+	fn signer(i: u32) -> AccountId {
+		1_000 + i as AccountId
+	}
+	fn sign(who: &AccountId, payload: &[u8]) -> sp_runtime::testing::TestSignature {
+		sp_runtime::testing::TestSignature(*who, payload.to_vec())
 	}
 }
 

@@ -13,7 +13,11 @@ use surety_primitives::protocol::{
 };
 use surety_primitives::queue::{spilled_past, Spill};
 
-use crate::{mock::*, Attesters, Candidate, Committees, Error, Event, RoundStatus, Verdict};
+use crate::{
+	mock::*, Attesters, Candidate, Committees, Error, Event, RoundStatus, SignedReport, Verdict,
+};
+use frame_support::traits::Get;
+use sp_runtime::testing::TestSignature;
 
 const HOUR: u64 = 3_600_000;
 
@@ -427,6 +431,170 @@ fn the_proposing_report_is_charged_the_full_queues_its_window_search_read() {
 		assert_ok!(attest(m[0], 0, on_time()));
 		let post = attest(m[1], 0, on_time()).expect("proposes");
 		assert_eq!(post.actual_weight, Some(proposing + spills(spilled_past(3))));
+	});
+}
+
+// ---- Signed reports in one batch ----
+
+/// `who`'s report on `order`'s current round, signed as a member would sign it off-chain.
+fn signed(order: u64, who: AccountId, report: Report) -> SignedOf {
+	let round = Committees::<Test>::get(order).map(|c| c.round).unwrap_or(1);
+	let evidence = H256::repeat_byte(who as u8);
+	let payload = Attestation::report_payload(order, round, &report, &evidence);
+	SignedReport { who, report, evidence, signature: TestSignature(who, payload) }
+}
+
+type SignedOf = SignedReport<AccountId, TestSignature>;
+
+fn attest_signed(
+	relayer: AccountId,
+	order: u64,
+	reports: Vec<SignedOf>,
+) -> frame_support::dispatch::DispatchResultWithPostInfo {
+	Attestation::attest_signed(
+		RuntimeOrigin::signed(relayer),
+		order,
+		reports.try_into().expect("within MaxCommitteeMembers"),
+	)
+}
+
+fn reports_of(order: u64) -> Vec<(AccountId, Option<(Report, H256)>)> {
+	Committees::<Test>::get(order).unwrap().members.iter().map(|m| (m.who, m.report)).collect()
+}
+
+#[test]
+fn a_signed_batch_records_every_report_as_its_member_would() {
+	test(|| {
+		register_all();
+		open(0);
+		let m = members(0);
+		let reports = vec![
+			signed(0, m[0], delivered(T0_MS + HOUR, 10, 2)),
+			signed(0, m[1], delivered(T0_MS + 2 * HOUR, 30, 1)),
+			signed(0, m[2], Report::Lost),
+		];
+		// Submitted and paid for by an account that sits on no committee.
+		let post = attest_signed(POOR, 0, reports).expect("every signature valid");
+		assert_eq!(post.actual_weight, Some(<MockWeights as crate::WeightInfo>::attest_signed(3)));
+		// The same proposal as three `attest` calls (see quorum_proposes_the_class_with_medians).
+		assert_eq!(proposed(), vec![(0, delivered(T0_MS + HOUR, 10, 1))]);
+		assert_eq!(Committees::<Test>::get(0).unwrap().status, RoundStatus::Proposed);
+		assert_eq!(
+			reports_of(0),
+			vec![
+				(m[0], Some((delivered(T0_MS + HOUR, 10, 2), H256::repeat_byte(m[0] as u8)))),
+				(m[1], Some((delivered(T0_MS + 2 * HOUR, 30, 1), H256::repeat_byte(m[1] as u8)))),
+				(m[2], Some((Report::Lost, H256::repeat_byte(m[2] as u8)))),
+			]
+		);
+		let attested: Vec<AccountId> = events()
+			.into_iter()
+			.filter_map(|e| match e {
+				Event::Attested { attester, .. } => Some(attester),
+				_ => None,
+			})
+			.collect();
+		assert_eq!(attested, m);
+	});
+}
+
+#[test]
+fn a_signature_binds_its_member_chain_order_round_and_report() {
+	test(|| {
+		register_all();
+		open(0);
+		open(1);
+		let m = members(0);
+		let good = signed(0, m[0], on_time());
+		// Signed by someone else.
+		let mut forged = signed(0, m[1], on_time());
+		forged.signature = TestSignature(m[0], forged.signature.1.clone());
+		assert_noop!(
+			attest_signed(POOR, 0, vec![good.clone(), forged]),
+			Error::<Test>::BadSignature
+		);
+		// The report changed after signing.
+		let mut altered = signed(0, m[1], on_time());
+		altered.report = Report::Lost;
+		assert_noop!(
+			attest_signed(POOR, 0, vec![good.clone(), altered]),
+			Error::<Test>::BadSignature
+		);
+		// Signed for another order.
+		let other = members(1)[0];
+		assert_noop!(
+			attest_signed(POOR, 0, vec![signed(1, other, on_time())]),
+			Error::<Test>::BadSignature
+		);
+		// Signed for another round of the same order.
+		let mut next_round = signed(0, m[1], on_time());
+		let payload = Attestation::report_payload(0, 2, &on_time(), &next_round.evidence);
+		next_round.signature = TestSignature(m[1], payload);
+		assert_noop!(attest_signed(POOR, 0, vec![next_round]), Error::<Test>::BadSignature);
+		// Signed on another chain: the genesis hash differs.
+		let elsewhere = signed(0, m[1], on_time());
+		frame_system::BlockHash::<Test>::insert(0, H256::repeat_byte(7));
+		assert_noop!(attest_signed(POOR, 0, vec![elsewhere]), Error::<Test>::BadSignature);
+		assert_ok!(attest_signed(POOR, 0, vec![signed(0, m[1], on_time())]));
+	});
+}
+
+#[test]
+fn a_batch_is_taken_whole_or_not_at_all() {
+	test(|| {
+		register_all();
+		open(0);
+		let m = members(0);
+		let outsider = (0..ATTESTERS).map(attester).find(|a| !m.contains(a)).unwrap();
+		let first = signed(0, m[0], on_time());
+		assert_noop!(attest_signed(POOR, 0, vec![]), Error::<Test>::NoReports);
+		assert_noop!(attest_signed(POOR, 9, vec![first.clone()]), Error::<Test>::NoCommittee);
+		assert_noop!(
+			attest_signed(POOR, 0, vec![first.clone(), signed(0, outsider, on_time())]),
+			Error::<Test>::NotMember
+		);
+		assert_noop!(
+			attest_signed(POOR, 0, vec![first.clone(), first.clone()]),
+			Error::<Test>::AlreadyAttested
+		);
+		// A member who reported on its own cannot be counted again through a batch.
+		assert_ok!(attest(m[1], 0, on_time()));
+		assert_noop!(
+			attest_signed(POOR, 0, vec![first, signed(0, m[1], on_time())]),
+			Error::<Test>::AlreadyAttested
+		);
+		// (assert_noop: the quorum the first report reached was undone with the batch.)
+		assert_eq!(Committees::<Test>::get(0).unwrap().status, RoundStatus::Collecting);
+		assert_noop!(
+			Attestation::attest_signed(RuntimeOrigin::none(), 0, Default::default()),
+			BadOrigin
+		);
+	});
+}
+
+#[test]
+fn a_batch_is_charged_for_its_reports_and_the_full_queues_its_window_search_read() {
+	test(|| {
+		register_all();
+		open(0);
+		let m = members(0);
+		let declared = frame_support::dispatch::GetDispatchInfo::get_dispatch_info(
+			&crate::Call::<Test>::attest_signed { order: 0, reports: Default::default() },
+		)
+		.call_weight;
+		let max = <Test as crate::Config>::MaxCommitteeMembers::get();
+		assert_eq!(
+			declared,
+			<MockWeights as crate::WeightInfo>::attest_signed(max) + spills(MAX_SPILL)
+		);
+		PROPOSAL_SPILLS.with(|s| *s.borrow_mut() = 3);
+		let reports = vec![signed(0, m[0], on_time()), signed(0, m[1], on_time())];
+		let post = attest_signed(m[2], 0, reports).expect("proposes");
+		assert_eq!(proposed().len(), 1);
+		assert_eq!(
+			post.actual_weight,
+			Some(<MockWeights as crate::WeightInfo>::attest_signed(2) + spills(spilled_past(3)))
+		);
 	});
 }
 

@@ -155,6 +155,20 @@ pub struct Member<AccountId, Balance> {
 	pub verdict: Option<Verdict>,
 }
 
+/// A member's report signed by the member, for a batch that any account submits
+/// (`attest_signed`): the signature is over [`crate::Pallet::report_payload`].
+#[derive(Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo)]
+pub struct SignedReport<AccountId, Signature> {
+	/// The member reporting.
+	pub who: AccountId,
+	/// What it reports.
+	pub report: Report,
+	/// The digest of its evidence.
+	pub evidence: sp_core::H256,
+	/// Its signature over the report's payload.
+	pub signature: Signature,
+}
+
 /// Where a committee's current round stands.
 #[derive(
 	Encode,

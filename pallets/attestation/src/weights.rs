@@ -18,6 +18,9 @@ pub trait WeightInfo {
 	/// than any real round): the last report before quorum, of the other class, so that the
 	/// aggregation counts both.
 	fn attest_recorded() -> Weight;
+	/// `n` members' signed reports in one batch, each signature checked, the last reaching
+	/// quorum (every earlier one aggregated without it).
+	fn attest_signed(n: u32) -> Weight;
 	/// `n`: deadlines due, each a round without quorum whose members were all silent.
 	fn on_initialize(n: u32) -> Weight;
 	/// Drawing a first committee among `a` registered attesters.

@@ -155,6 +155,7 @@ impl pallet_attestation::Config for Runtime {
 	type SilenceFraction = SilenceFraction;
 	type NeutralScore = NeutralScore;
 	type ReputationSmoothing = ReputationSmoothing;
+	type ReportSignature = surety_primitives::Signature;
 	type WeightInfo = crate::weights::pallet_attestation::WeightInfo<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::benchmarks::ProtocolBenchmarkHelper;
