@@ -534,6 +534,15 @@ fn bench_weights() {
 					.into(),
 			),
 		),
+		// Declared (any batch: the most reports, the longest window search): what a batch that
+		// fails is charged.
+		(
+			"attest_signed_declared",
+			call(
+				pallet_attestation::Call::attest_signed { order: 0, reports: Default::default() }
+					.into(),
+			),
+		),
 		(
 			"dispute",
 			<Runtime as pallet_disputes::Config>::WeightInfo::dispute_escalating()
@@ -553,6 +562,12 @@ fn bench_weights() {
 	}
 	let committee: u32 = <Runtime as pallet_attestation::Config>::CommitteeSize::get();
 	println!("figure committee_size {committee}");
+	// The most dispute windows that can open in one block: the blocks a window's end may be
+	// searched for, each holding `MaxTimersPerBlock`.
+	let spill: u32 = <Runtime as pallet_disputes::Config>::MaxTimerSpill::get();
+	let per_block: u32 = <Runtime as pallet_disputes::Config>::MaxTimersPerBlock::get();
+	let windows = spill * per_block;
+	println!("figure windows_per_block {windows}");
 	// Accept and dispute are charged for the attesters their draw goes through: the benchmark
 	// chain's (the genesis ones), and at most `MaxAttesters`, what their declared weight is for.
 	let attesters = crate::genesis_config_presets::genesis_attesters().len();

@@ -23,6 +23,11 @@
 //!   round's drawn stake, that class is proposed; delivery time, excursion and damage are the
 //!   stake-weighted (lower) medians of the agreeing reports. The outcome goes to
 //!   `Config::Proposals` (the disputes pallet).
+//! - **Signed reports.** `attest_signed` takes several members' reports in one extrinsic that
+//!   any account submits and pays for: each signed by its member over
+//!   [`Pallet::report_payload`] (this chain's genesis hash, the order, the round, the report and
+//!   its evidence) and then taken as the member's own `attest`, the batch whole or not at all.
+//!   A committee reporting together pays one transaction's fixed cost instead of one each.
 //! - **Liveness.** A round without quorum by its deadline (`report_by + ResponseWindow` for the
 //!   first round, `ResponseWindow` after an escalation) is handed on as `on_no_quorum`, and its
 //!   silent members are slashed `SilenceFraction` of their seat bond at once.
