@@ -222,8 +222,8 @@ fn signed_report_batches(
 		else {
 			return Err("an `attest` call of the plan is not a report".into());
 		};
-		// What `Attestation::report_payload` encodes, with the node's genesis hash.
-		let payload = (b"surety/attest", genesis, *order, 1u8, *report, *evidence).encode();
+		let payload =
+			surety_primitives::protocol::report_payload(genesis, *order, 1, report, evidence);
 		let signed = runtime::SignedReport {
 			who: sp_runtime::AccountId32::from(pair.public()),
 			report: *report,

@@ -42,6 +42,20 @@ pub enum Report {
 	Lost,
 }
 
+/// What a committee member signs to have its report submitted by another account
+/// (`attestation.attest_signed`): the SCALE encoding of
+/// `(b"surety/attest", genesis hash, order, round, report, evidence)`. The genesis hash keeps a
+/// signature to one chain, the order and round to one report.
+pub fn report_payload<Hash: Encode>(
+	genesis: Hash,
+	order: OrderId,
+	round: u8,
+	report: &Report,
+	evidence: &sp_core::H256,
+) -> alloc::vec::Vec<u8> {
+	(b"surety/attest", genesis, order, round, report, evidence).encode()
+}
+
 /// How an order ended.
 #[derive(
 	Encode,

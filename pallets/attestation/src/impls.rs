@@ -498,48 +498,12 @@ impl<T: Config> Pallet<T> {
 		report: Report,
 		evidence: sp_core::H256,
 	) -> Result<bool, DispatchError> {
-		let mut committee = Committees::<T>::get(order).ok_or(Error::<T>::NoCommittee)?;
-		match committee.status {
-			RoundStatus::Collecting => {
-				ensure!(Self::now_ms() <= committee.deadline, Error::<T>::DeadlinePassed)
-			}
-			RoundStatus::Proposed => {}
-			RoundStatus::NoQuorum => return Err(Error::<T>::RoundClosed.into()),
-		}
-		let round = committee.round;
-		let member = committee
-			.members
-			.iter_mut()
-			.find(|m| m.who == who && m.round == round)
-			.ok_or(Error::<T>::NotMember)?;
-		ensure!(member.report.is_none(), Error::<T>::AlreadyAttested);
-		member.report = Some((report, evidence));
-		Self::deposit_event(Event::Attested { order, attester: who, report, evidence });
-
-		let proposal = if committee.status == RoundStatus::Collecting {
-			Self::aggregate(&committee.members, round)
-		} else {
-			None
-		};
-		match proposal {
-			Some(outcome) => {
-				Self::unschedule_deadline(committee.deadline_block, order);
-				committee.status = RoundStatus::Proposed;
-				Committees::<T>::insert(order, committee);
-				Self::deposit_event(Event::OutcomeProposed { order, round, outcome });
-				T::Proposals::on_proposed(order, outcome)?;
-				Ok(true)
-			}
-			None => {
-				Committees::<T>::insert(order, committee);
-				Ok(false)
-			}
-		}
+		let committee = Self::committee_taking_reports(order)?;
+		Self::record_reports(order, committee, [(who, report, evidence)])
 	}
 
-	/// What a member signs to have its report submitted by another account: the SCALE
-	/// encoding of `(b"surety/attest", genesis hash, order, round, report, evidence)`. The
-	/// genesis hash keeps a signature to one chain, the order and round to one report.
+	/// What a member signs to have its report submitted by another account:
+	/// [`surety_primitives::protocol::report_payload`] with this chain's genesis hash.
 	pub fn report_payload(
 		order: OrderId,
 		round: u8,
@@ -547,7 +511,7 @@ impl<T: Config> Pallet<T> {
 		evidence: &sp_core::H256,
 	) -> Vec<u8> {
 		let genesis = frame_system::Pallet::<T>::block_hash(BlockNumberFor::<T>::zero());
-		(b"surety/attest", genesis, order, round, report, evidence).encode()
+		surety_primitives::protocol::report_payload(genesis, order, round, report, evidence)
 	}
 
 	/// Checks every signature of the batch against the current round, then records each
@@ -557,16 +521,63 @@ impl<T: Config> Pallet<T> {
 		reports: Vec<SignedReport<T::AccountId, T::ReportSignature>>,
 	) -> Result<bool, DispatchError> {
 		ensure!(!reports.is_empty(), Error::<T>::NoReports);
-		let round = Committees::<T>::get(order).ok_or(Error::<T>::NoCommittee)?.round;
+		let committee = Self::committee_taking_reports(order)?;
 		for signed in &reports {
-			let payload = Self::report_payload(order, round, &signed.report, &signed.evidence);
+			let payload =
+				Self::report_payload(order, committee.round, &signed.report, &signed.evidence);
 			ensure!(signed.signature.verify(&payload[..], &signed.who), Error::<T>::BadSignature);
 		}
-		let mut proposed = false;
-		for signed in reports {
-			proposed |= Self::do_attest(signed.who, order, signed.report, signed.evidence)?;
+		let reports = reports.into_iter().map(|s| (s.who, s.report, s.evidence));
+		Self::record_reports(order, committee, reports)
+	}
+
+	/// The order's committee, if its current round still takes reports: before the deadline
+	/// while it collects, and until judging once it has proposed an outcome.
+	fn committee_taking_reports(order: OrderId) -> Result<CommitteeOf<T>, DispatchError> {
+		let committee = Committees::<T>::get(order).ok_or(Error::<T>::NoCommittee)?;
+		match committee.status {
+			RoundStatus::Collecting => {
+				ensure!(Self::now_ms() <= committee.deadline, Error::<T>::DeadlinePassed)
+			}
+			RoundStatus::Proposed => {}
+			RoundStatus::NoQuorum => return Err(Error::<T>::RoundClosed.into()),
 		}
-		Ok(proposed)
+		Ok(committee)
+	}
+
+	/// Records each member's report of the current round in turn, then stores the committee
+	/// once; the first report to reach quorum proposes the outcome. Returns whether one did.
+	fn record_reports(
+		order: OrderId,
+		mut committee: CommitteeOf<T>,
+		reports: impl IntoIterator<Item = (T::AccountId, Report, sp_core::H256)>,
+	) -> Result<bool, DispatchError> {
+		let round = committee.round;
+		let mut proposal = None;
+		for (who, report, evidence) in reports {
+			let member = committee
+				.members
+				.iter_mut()
+				.find(|m| m.who == who && m.round == round)
+				.ok_or(Error::<T>::NotMember)?;
+			ensure!(member.report.is_none(), Error::<T>::AlreadyAttested);
+			member.report = Some((report, evidence));
+			Self::deposit_event(Event::Attested { order, attester: who, report, evidence });
+			if committee.status == RoundStatus::Collecting {
+				proposal = Self::aggregate(&committee.members, round);
+				if proposal.is_some() {
+					committee.status = RoundStatus::Proposed;
+				}
+			}
+		}
+		if proposal.is_some() {
+			Self::unschedule_deadline(committee.deadline_block, order);
+		}
+		Committees::<T>::insert(order, committee);
+		let Some(outcome) = proposal else { return Ok(false) };
+		Self::deposit_event(Event::OutcomeProposed { order, round, outcome });
+		T::Proposals::on_proposed(order, outcome)?;
+		Ok(true)
 	}
 
 	/// The outcome `round`'s reports propose, if one class carries `QuorumThreshold` of the

@@ -712,6 +712,10 @@ fn no_quorum_by_the_deadline_escalates_and_faults_the_silent() {
 		let silent = Attesters::<Test>::get(m[2]).unwrap();
 		assert_eq!((silent.seats, silent.faults, silent.stake.reserved), (0, 1, 5));
 		assert_noop!(attest(m[2], 0, on_time()), Error::<Test>::RoundClosed);
+		assert_noop!(
+			attest_signed(POOR, 0, vec![signed(0, m[2], on_time())]),
+			Error::<Test>::RoundClosed
+		);
 	});
 }
 
@@ -763,8 +767,11 @@ fn a_late_report_is_refused() {
 		register_all();
 		open(0);
 		let m = members(0);
+		let batch = vec![signed(0, m[0], on_time()), signed(0, m[1], on_time())];
 		set_now_ms(T0_MS + HOUR + RESPONSE_MS + 1);
 		assert_noop!(attest(m[0], 0, on_time()), Error::<Test>::DeadlinePassed);
+		// A batch signed in time is late all the same once the deadline has passed.
+		assert_noop!(attest_signed(POOR, 0, batch), Error::<Test>::DeadlinePassed);
 	});
 }
 
