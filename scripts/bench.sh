@@ -35,7 +35,8 @@ cargo test --locked -p surety-runtime --lib bench_state::bench_weights -- --igno
 	--nocapture | grep '^figure ' > "$WORK/weights.txt"
 
 CALLS=(system:remark balances:transfer_keep_alive fulfillment:create_order
-	fulfillment:accept_order attestation:attest attestation:attest_signed disputes:dispute)
+	fulfillment:accept_order fulfillment:book attestation:attest attestation:attest_signed
+	disputes:dispute)
 # Scaling (item 2): every call again beside 100,000 other open orders and pending slashes instead
 # of 100. ROUNDS rounds, each running every block on both chains: a slow spell on this shared
 # machine lasts seconds to minutes and would otherwise fall on one cell only; a cell's time is

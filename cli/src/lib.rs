@@ -37,7 +37,7 @@ pub mod runtime {}
 use runtime::runtime_types::{
 	bounded_collections::bounded_vec::BoundedVec,
 	pallet_attestation::types::SignedReport,
-	pallet_fulfillment::types::{OrderTerms, TemperatureBand},
+	pallet_fulfillment::types::{BookingOffer, OrderTerms, TemperatureBand},
 	sp_arithmetic::per_things::Perbill,
 	surety_primitives::protocol::Report,
 };
@@ -216,6 +216,38 @@ pub struct NewOrder {
 	pub grace_ms: u64,
 	pub temperature_centi_c: Option<(i32, i32)>,
 	pub reference: Option<H256>,
+}
+
+impl NewOrder {
+	fn terms(self) -> OrderTerms<AccountId32, u128, u32> {
+		OrderTerms {
+			value: self.value,
+			payment: self.payment,
+			carrier: self.carrier,
+			accept_by: self.accept_by,
+			deliver_by: self.deliver_by,
+			grace: self.grace_ms,
+			temperature: self
+				.temperature_centi_c
+				.map(|(min_centi_c, max_centi_c)| TemperatureBand { min_centi_c, max_centi_c }),
+			reference: self.reference,
+		}
+	}
+}
+
+/// A carrier's standing offer, in plancks and milliseconds.
+#[derive(Clone, Debug)]
+pub struct Offer {
+	/// Only this shipper may book, when set.
+	pub shipper: Option<AccountId32>,
+	pub max_value: u128,
+	pub min_payment: u128,
+	/// Shortest time from booking to the delivery deadline.
+	pub min_lead_ms: u64,
+	/// Whether orders with a temperature band are taken.
+	pub temperature_controlled: bool,
+	/// Bookings the offer takes before it ends.
+	pub bookings: u32,
 }
 
 /// A transaction that made it into a finalized block.
@@ -449,25 +481,60 @@ impl Surety {
 		order: NewOrder,
 		progress: impl FnMut(&str),
 	) -> anyhow::Result<(OrderId, Included)> {
-		let terms = OrderTerms {
-			value: order.value,
-			payment: order.payment,
-			carrier: order.carrier,
-			accept_by: order.accept_by,
-			deliver_by: order.deliver_by,
-			grace: order.grace_ms,
-			temperature: order
-				.temperature_centi_c
-				.map(|(min_centi_c, max_centi_c)| TemperatureBand { min_centi_c, max_centi_c }),
-			reference: order.reference,
-		};
-		let tx = runtime::tx().fulfillment().create_order(terms);
-		let included = self.submit(&tx, signer, progress).await?;
+		let tx = runtime::tx().fulfillment().create_order(order.terms());
+		Self::created(self.submit(&tx, signer, progress).await?)
+	}
+
+	/// Books an order against the standing offer of the carrier it names: created and bonded
+	/// in one transaction, with no acceptance to wait for.
+	pub async fn book(
+		&self,
+		signer: &Keypair,
+		order: NewOrder,
+		progress: impl FnMut(&str),
+	) -> anyhow::Result<(OrderId, Included)> {
+		if order.carrier.is_none() {
+			bail!("a booking names its carrier");
+		}
+		let tx = runtime::tx().fulfillment().book(order.terms());
+		Self::created(self.submit(&tx, signer, progress).await?)
+	}
+
+	/// The id of the order a transaction created.
+	fn created(included: Included) -> anyhow::Result<(OrderId, Included)> {
 		let created = included
 			.events
 			.find_first::<runtime::fulfillment::events::OrderCreated>()?
 			.ok_or_else(|| anyhow!("no OrderCreated event in the block"))?;
 		Ok((created.order, included))
+	}
+
+	/// Sets the signer's standing offer as a carrier: orders naming it that fit are bonded
+	/// when booked.
+	pub async fn set_offer(
+		&self,
+		signer: &Keypair,
+		offer: Offer,
+		progress: impl FnMut(&str),
+	) -> anyhow::Result<Included> {
+		let offer = BookingOffer {
+			shipper: offer.shipper,
+			max_value: offer.max_value,
+			min_payment: offer.min_payment,
+			min_lead: offer.min_lead_ms,
+			temperature_controlled: offer.temperature_controlled,
+			remaining: offer.bookings,
+		};
+		self.submit(&runtime::tx().fulfillment().set_offer(offer), signer, progress).await
+	}
+
+	/// Withdraws the signer's standing offer.
+	pub async fn withdraw_offer(
+		&self,
+		signer: &Keypair,
+		progress: impl FnMut(&str),
+	) -> anyhow::Result<Included> {
+		self.submit(&runtime::tx().fulfillment().withdraw_offer(), signer, progress).await
 	}
 
 	/// Accepts an order as its carrier, bonding it from the signer's carrier stake.
@@ -607,6 +674,22 @@ impl Surety {
 	/// A carrier's profile (`null` if not registered).
 	pub async fn carrier(&self, who: &AccountId32) -> anyhow::Result<serde_json::Value> {
 		self.view("surety_carrier", rpc_params![who.to_string()]).await
+	}
+
+	/// A carrier's standing offer (`null` if it has none), read from the chain's state.
+	pub async fn offer(&self, carrier: &AccountId32) -> anyhow::Result<serde_json::Value> {
+		let address = runtime::storage().fulfillment().offers(carrier.clone());
+		let Some(offer) = self.client.storage().at_latest().await?.fetch(&address).await? else {
+			return Ok(serde_json::Value::Null);
+		};
+		Ok(serde_json::json!({
+			"shipper": offer.shipper.map(|s| s.to_string()),
+			"maxValue": offer.max_value.to_string(),
+			"minPayment": offer.min_payment.to_string(),
+			"minLeadMs": offer.min_lead,
+			"temperatureControlled": offer.temperature_controlled,
+			"remaining": offer.remaining,
+		}))
 	}
 
 	/// An attester's profile (`null` if not registered).

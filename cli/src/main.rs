@@ -8,7 +8,7 @@ use subxt::utils::H256;
 use subxt_signer::sr25519::Keypair;
 use surety_cli::{
 	format_amount, keypair_from_file, keypair_from_suri, parse_account, parse_amount, parse_digest,
-	parse_duration, Claim, ClaimKind, Included, NewOrder, OrderId, Surety,
+	parse_duration, Claim, ClaimKind, Included, NewOrder, Offer, OrderId, Surety,
 };
 
 /// The endpoint used when `--url` is not given, and the default when this is not set either.
@@ -142,6 +142,10 @@ enum OnlineCommand {
 		/// Digest of an off-chain document, e.g. the bill of lading (32 bytes, hex).
 		#[arg(long, value_parser = parse_digest)]
 		reference: Option<H256>,
+		/// Book it against the standing offer of the carrier given by --carrier: created and
+		/// bonded in one transaction, with no acceptance to wait for.
+		#[arg(long, requires = "carrier")]
+		book: bool,
 		/// Then follow the order until it settles.
 		#[arg(long)]
 		watch: bool,
@@ -151,6 +155,35 @@ enum OnlineCommand {
 		#[command(flatten)]
 		signer: Signer,
 		order: OrderId,
+	},
+	/// Carry: set your standing offer; orders that name you and fit it are bonded as they are
+	/// booked (`create-order --book`), each from your carrier stake as an accept would be.
+	SetOffer {
+		#[command(flatten)]
+		signer: Signer,
+		/// Largest declared cargo value taken, in SURE.
+		#[arg(long, value_parser = parse_amount)]
+		max_value: u128,
+		/// Smallest payment taken, in SURE.
+		#[arg(long, value_parser = parse_amount)]
+		min_payment: u128,
+		/// Shortest time from booking to the delivery deadline (e.g. `2h`).
+		#[arg(long, value_parser = parse_duration, default_value = "0s")]
+		min_lead: Duration,
+		/// Take orders with a temperature band.
+		#[arg(long)]
+		temperature_controlled: bool,
+		/// Only this shipper may book (SS58).
+		#[arg(long)]
+		shipper: Option<String>,
+		/// Bookings the offer takes before it ends.
+		#[arg(long)]
+		bookings: u32,
+	},
+	/// Carry: withdraw your standing offer (orders booked on it stay bonded).
+	WithdrawOffer {
+		#[command(flatten)]
+		signer: Signer,
 	},
 	/// Attest, as a member of the order's committee, what happened to the cargo.
 	Attest(ClaimCommand),
@@ -195,6 +228,8 @@ enum OnlineCommand {
 	Committee { order: OrderId },
 	/// A carrier's profile: stake, open orders, score, leverage.
 	Carrier { account: String },
+	/// A carrier's standing offer: what it takes from `create-order --book`.
+	Offer { carrier: String },
 	/// An attester's profile: stake, seats, score, faults, fees waiting to be claimed.
 	Attester { account: String },
 	/// Slashes pending against an account, within their veto period.
@@ -326,6 +361,7 @@ async fn run_online(url: &str, command: OnlineCommand) -> anyhow::Result<()> {
 			min_temperature,
 			max_temperature,
 			reference,
+			book,
 			watch: follow,
 		} => {
 			let signer = signer.keypair()?;
@@ -348,8 +384,12 @@ async fn run_online(url: &str, command: OnlineCommand) -> anyhow::Result<()> {
 				format_amount(order.payment),
 				order.deliver_by
 			);
-			let (id, included) = surety.create_order(&signer, order, progress).await?;
-			print_included(&format!("order {id} created"), &included);
+			let ((id, included), done) = if book {
+				(surety.book(&signer, order, progress).await?, "booked")
+			} else {
+				(surety.create_order(&signer, order, progress).await?, "created")
+			};
+			print_included(&format!("order {id} {done}"), &included);
 			if follow {
 				watch(&surety, id, Duration::from_secs(30 * 60)).await?;
 			}
@@ -357,6 +397,31 @@ async fn run_online(url: &str, command: OnlineCommand) -> anyhow::Result<()> {
 		OnlineCommand::Accept { signer, order } => {
 			let included = surety.accept_order(&signer.keypair()?, order, progress).await?;
 			print_included(&format!("order {order} accepted"), &included);
+		}
+		OnlineCommand::SetOffer {
+			signer,
+			max_value,
+			min_payment,
+			min_lead,
+			temperature_controlled,
+			shipper,
+			bookings,
+		} => {
+			let offer = Offer {
+				shipper: shipper.as_deref().map(parse_account).transpose()?,
+				max_value,
+				min_payment,
+				min_lead_ms: u64::try_from(min_lead.as_millis())
+					.map_err(|_| anyhow!("--min-lead is too long"))?,
+				temperature_controlled,
+				bookings,
+			};
+			let included = surety.set_offer(&signer.keypair()?, offer, progress).await?;
+			print_included("offer set", &included);
+		}
+		OnlineCommand::WithdrawOffer { signer } => {
+			let included = surety.withdraw_offer(&signer.keypair()?, progress).await?;
+			print_included("offer withdrawn", &included);
 		}
 		OnlineCommand::Attest(command) => {
 			make_claim(&surety, ClaimKind::Attestation, command).await?
@@ -403,6 +468,13 @@ async fn run_online(url: &str, command: OnlineCommand) -> anyhow::Result<()> {
 				bail!("{account} is not a registered carrier");
 			}
 			print_json(&profile)?;
+		}
+		OnlineCommand::Offer { carrier } => {
+			let offer = surety.offer(&parse_account(&carrier)?).await?;
+			if offer.is_null() {
+				bail!("{carrier} has no standing offer");
+			}
+			print_json(&offer)?;
 		}
 		OnlineCommand::Attester { account } => {
 			let profile = surety.attester(&parse_account(&account)?).await?;

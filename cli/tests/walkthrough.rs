@@ -1,7 +1,7 @@
 //! The walk-through of docs/shippers.md, with the `surety` binary, on the 4-validator network:
 //! quote, create an order, accept it, find the committee, attest (one member on its own, the
-//! others signing their reports for the shipper to submit together), watch it settle; then what a
-//! refused call prints.
+//! others signing their reports for the shipper to submit together), watch it settle; book an
+//! order on a carrier's standing offer; then what a refused call prints.
 
 use std::{
 	process::Command,
@@ -15,6 +15,8 @@ use surety_zombienet_tests::{best_and_finalized, spawn_local_network, wait_until
 const ATTESTERS: [&str; 7] =
 	["//Dave", "//Eve", "//Ferdie", "//One", "//Two", "//Eve//stash", "//Ferdie//stash"];
 const BOB: &str = "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty";
+const CHARLIE: &str = "5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y";
+const ALICE: &str = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
 
 struct Run {
 	ok: bool,
@@ -58,20 +60,19 @@ async fn a_shipper_gets_an_order_settled_with_the_cli() -> anyhow::Result<()> {
 	let carrier: serde_json::Value = serde_json::from_str(&succeeds(&url, &["carrier", BOB])?)?;
 	assert_eq!(carrier["openOrders"], 0, "{carrier}");
 
-	let created = succeeds(
-		&url,
-		&[
-			"create-order",
-			"--suri",
-			"//Alice",
-			"--value",
-			"1000",
-			"--payment",
-			"10",
-			"--deliver-in",
-			"2m",
-		],
-	)?;
+	// Alice ships 1,000 SURE of cargo for 10, due in two minutes.
+	let create = [
+		"create-order",
+		"--suri",
+		"//Alice",
+		"--value",
+		"1000",
+		"--payment",
+		"10",
+		"--deliver-in",
+		"2m",
+	];
+	let created = succeeds(&url, &create)?;
 	let order = created
 		.strip_prefix("order ")
 		.and_then(|rest| rest.split_whitespace().next())
@@ -133,6 +134,46 @@ async fn a_shipper_gets_an_order_settled_with_the_cli() -> anyhow::Result<()> {
 	assert!(claimed.contains("Attestation::FeesClaimed"), "{claimed}");
 	let none = surety(&url, &["claim-fees", "--suri", uri])?;
 	assert!(!none.ok && none.stderr.contains("Attestation::NoFeesToClaim"), "{}", none.stderr);
+
+	// Charlie, a carrier, offers Alice one booking: her order is created and bonded in one
+	// transaction, the offer ends with it, and a second booking is refused.
+	let offered = succeeds(
+		&url,
+		&[
+			"set-offer",
+			"--suri",
+			"//Charlie",
+			"--max-value",
+			"1000",
+			"--min-payment",
+			"10",
+			"--min-lead",
+			"1m",
+			"--shipper",
+			ALICE,
+			"--bookings",
+			"1",
+		],
+	)?;
+	assert!(offered.contains("Fulfillment::OfferSet"), "{offered}");
+	let offer: serde_json::Value = serde_json::from_str(&succeeds(&url, &["offer", CHARLIE])?)?;
+	assert_eq!(
+		(offer["shipper"].as_str(), &offer["remaining"]),
+		(Some(ALICE), &1.into()),
+		"{offer}"
+	);
+	let book = [&create[..], &["--carrier", CHARLIE, "--book"]].concat();
+	let booked = succeeds(&url, &book)?;
+	for event in [
+		"Fulfillment::OrderCreated",
+		"Fulfillment::OrderAccepted",
+		"Attestation::CommitteeDrawn",
+		"Fulfillment::OfferWithdrawn",
+	] {
+		assert!(booked.contains(event), "{event} in {booked}");
+	}
+	let again = surety(&url, &book)?;
+	assert!(!again.ok && again.stderr.contains("Fulfillment::NoOffer"), "{}", again.stderr);
 
 	// Refusals name the pallet's error, say what it means, and exit non-zero.
 	let again = surety(&url, &["accept", "--suri", "//Charlie", &order])?;

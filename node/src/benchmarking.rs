@@ -77,16 +77,19 @@ impl frame_benchmarking_cli::ExtrinsicBuilder for TransferKeepAliveBuilder {
 
 /// Builds `fulfillment.create_order` extrinsics from Alice, each a fresh order: its acceptance
 /// deadline moves on by a block every 64 orders (a block's expiry queue holds 64), its delivery
-/// deadline by 100 ms per order (a block's deadline queue holds 32 committees).
+/// deadline by 100 ms per order (a block's deadline queue holds 32 committees). With `book`, the
+/// same orders as `fulfillment.book` extrinsics naming Bob, whose standing offer the benchmark
+/// chain sets (`runtime/src/bench_state.rs`).
 pub struct CreateOrderBuilder {
 	client: Arc<FullClient>,
+	book: bool,
 }
 
 impl CreateOrderBuilder {
 	/// A builder signing against `client`'s chain, whose best block's time is 0 (as in every
 	/// benchmark block).
-	pub fn new(client: Arc<FullClient>) -> Self {
-		Self { client }
+	pub fn new(client: Arc<FullClient>, book: bool) -> Self {
+		Self { client, book }
 	}
 }
 
@@ -96,25 +99,31 @@ impl frame_benchmarking_cli::ExtrinsicBuilder for CreateOrderBuilder {
 	}
 
 	fn extrinsic(&self) -> &str {
-		"create_order"
+		if self.book {
+			"book"
+		} else {
+			"create_order"
+		}
 	}
 
 	fn build(&self, nonce: u32) -> std::result::Result<OpaqueExtrinsic, &'static str> {
 		use runtime::{currency::UNIT, time::MILLISECS_PER_BLOCK};
-		let call = runtime::FulfillmentCall::create_order {
-			terms: runtime::OrderTerms {
-				value: 100 * UNIT,
-				payment: 10 * UNIT,
-				carrier: None,
-				accept_by: 100_000 + nonce / 64,
-				deliver_by: 1_000 * MILLISECS_PER_BLOCK + u64::from(nonce) * 100,
-				grace: 0,
-				temperature: None,
-				reference: None,
-			},
-		}
-		.into();
-		signed_extrinsic(&self.client, Sr25519Keyring::Alice.pair(), call, nonce)
+		let terms = runtime::OrderTerms {
+			value: 100 * UNIT,
+			payment: 10 * UNIT,
+			carrier: self.book.then(|| Sr25519Keyring::Bob.to_account_id()),
+			accept_by: 100_000 + nonce / 64,
+			deliver_by: 1_000 * MILLISECS_PER_BLOCK + u64::from(nonce) * 100,
+			grace: 0,
+			temperature: None,
+			reference: None,
+		};
+		let call = if self.book {
+			runtime::FulfillmentCall::book { terms }
+		} else {
+			runtime::FulfillmentCall::create_order { terms }
+		};
+		signed_extrinsic(&self.client, Sr25519Keyring::Alice.pair(), call.into(), nonce)
 	}
 }
 

@@ -158,13 +158,15 @@ pub fn run() -> sc_cli::Result<()> {
 							Sr25519Keyring::Alice.to_account_id(),
 							EXISTENTIAL_DEPOSIT,
 						)),
-						Box::new(CreateOrderBuilder::new(client.clone())),
+						Box::new(CreateOrderBuilder::new(client.clone(), false)),
 					];
-					// Accepting, attesting and disputing need prepared orders: only on a chain
-					// built from runtime/src/bench_state.rs (scripts/bench.sh).
+					// Accepting, booking, attesting and disputing need prepared orders or a
+					// standing offer: only on a chain built from runtime/src/bench_state.rs
+					// (scripts/bench.sh).
 					if let Some(plan) = BenchPlan::from_properties(&config.chain_spec.properties())
 					{
 						builders.extend(plan.builders(client.clone())?);
+						builders.push(Box::new(CreateOrderBuilder::new(client.clone(), true)));
 					}
 					let ext_factory = ExtrinsicFactory(builders);
 					cmd.run(client, inherent_benchmark_data()?, Vec::new(), &ext_factory)

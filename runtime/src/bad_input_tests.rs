@@ -269,8 +269,89 @@ fn fulfillment_refuses_bad_input_and_changes_nothing() {
 				RuntimeCall::Fulfillment(FulfillmentCall::release_order { order: BONDED }),
 				e(Error::NotOrderCarrier),
 			),
+			(
+				"an offer from a non-carrier",
+				signed(stranger()),
+				RuntimeCall::Fulfillment(FulfillmentCall::set_offer { offer: offer(1) }),
+				e(Error::NotCarrier),
+			),
+			(
+				"an offer of no booking",
+				signed(bob()),
+				RuntimeCall::Fulfillment(FulfillmentCall::set_offer { offer: offer(0) }),
+				e(Error::ZeroBookings),
+			),
+			(
+				"withdrawing no offer",
+				signed(bob()),
+				RuntimeCall::Fulfillment(FulfillmentCall::withdraw_offer {}),
+				e(Error::NoOffer),
+			),
+			(
+				"booking a carrier without an offer",
+				signed(alice()),
+				RuntimeCall::Fulfillment(FulfillmentCall::book {
+					terms: OrderTerms { carrier: Some(bob()), ..terms() },
+				}),
+				e(Error::NoOffer),
+			),
+			(
+				"booking without naming a carrier",
+				signed(alice()),
+				RuntimeCall::Fulfillment(FulfillmentCall::book { terms: terms() }),
+				e(Error::NoCarrierNamed),
+			),
+			(
+				"booking unsigned",
+				RawOrigin::None,
+				RuntimeCall::Fulfillment(FulfillmentCall::book { terms: terms() }),
+				DispatchError::BadOrigin,
+			),
+		]);
+		// Against Bob's offer: each of its terms, and an order too big for his stake.
+		assert_ok!(pallet_fulfillment::Pallet::<Runtime>::set_offer(
+			RuntimeOrigin::signed(bob()),
+			pallet_fulfillment::BookingOffer { max_value: u128::MAX, ..offer(1) }
+		));
+		let book = |change: fn(&mut OrderTerms<AccountId, u128, u32>)| {
+			let mut t = OrderTerms { carrier: Some(bob()), ..terms() };
+			change(&mut t);
+			RuntimeCall::Fulfillment(FulfillmentCall::book { terms: t })
+		};
+		assert_refused(vec![
+			(
+				"a payment below the offer's",
+				signed(alice()),
+				book(|t| t.payment = 10 * UNIT - 1),
+				e(Error::OfferPaymentTooLow),
+			),
+			(
+				"a delivery sooner than the offer's lead",
+				signed(alice()),
+				book(|t| t.deliver_by = T0 + 60_000),
+				e(Error::OfferLeadTooShort),
+			),
+			(
+				"a cargo beyond the carrier's leverage",
+				signed(alice()),
+				book(|t| t.value = 1_000_000_000 * UNIT),
+				e(Error::InsufficientFreeStake),
+			),
 		]);
 	});
+}
+
+/// Bob's standing offer: up to 1,000 UNIT of cargo, at least 10 UNIT of payment, a lead of 10
+/// minutes, any band.
+fn offer(remaining: u32) -> pallet_fulfillment::OfferOf<Runtime> {
+	pallet_fulfillment::BookingOffer {
+		shipper: None,
+		max_value: 1_000 * UNIT,
+		min_payment: 10 * UNIT,
+		min_lead: 600_000,
+		temperature_controlled: true,
+		remaining,
+	}
 }
 
 #[test]

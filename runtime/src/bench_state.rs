@@ -75,6 +75,17 @@ pub(crate) fn terms(i: u32) -> OrderTerms<AccountId, u128, u32> {
 	}
 }
 
+/// The `i`th booking of the node's builder (`node/src/benchmarking.rs`, whose block runs with
+/// the clock at 0): naming the carrier whose standing offer `per_call_orders` sets (Bob).
+pub(crate) fn booking_terms(i: u32) -> OrderTerms<AccountId, u128, u32> {
+	OrderTerms {
+		carrier: Some(Sr25519Keyring::Bob.to_account_id()),
+		accept_by: 100_000 + i / EXPIRIES_PER_BLOCK,
+		deliver_by: 1_000 * MILLISECS_PER_BLOCK + u64::from(i) * 100,
+		..terms(i)
+	}
+}
+
 /// Creates `count` orders by `shipper`; the ids.
 fn create(shipper: &AccountId, count: u32) -> Vec<u64> {
 	(0..count)
@@ -449,6 +460,20 @@ pub(crate) fn per_call_orders(per_call: u32) -> CallPlan {
 	// accept_order: open orders, any carrier.
 	let to_accept = create(&shipper, per_call);
 
+	// book: the accepting carrier's standing offer takes any order of the benchmark block
+	// (the node's builder books `booking_terms(i)`).
+	assert_ok!(Fulfillment::set_offer(
+		RuntimeOrigin::signed(accepting.clone()),
+		pallet_fulfillment::BookingOffer {
+			shipper: None,
+			max_value: u128::MAX,
+			min_payment: 0,
+			min_lead: 0,
+			temperature_controlled: true,
+			remaining: u32::MAX,
+		}
+	));
+
 	// attest: bonded orders whose first round collects; one extrinsic per member.
 	let collecting = create(&shipper, per_call / 3 + 1);
 	accept(&bonded, &collecting);
@@ -490,6 +515,10 @@ pub(crate) fn per_call_orders(per_call: u32) -> CallPlan {
 		for (_, signer, call) in plan.last_of_each() {
 			assert_ok!(call.dispatch(RuntimeOrigin::signed(signer)));
 		}
+		assert_ok!(Fulfillment::book(
+			RuntimeOrigin::signed(plan.shipper.clone()),
+			booking_terms(0)
+		));
 		TransactionOutcome::Rollback(Ok::<(), sp_runtime::DispatchError>(()))
 	});
 
@@ -527,6 +556,7 @@ fn bench_weights() {
 			"accept_order",
 			<Runtime as pallet_fulfillment::Config>::WeightInfo::accept_order().ref_time(),
 		),
+		("book", <Runtime as pallet_fulfillment::Config>::WeightInfo::book().ref_time()),
 		(
 			"attest",
 			call(

@@ -53,6 +53,23 @@ enum Action {
 		cold: bool,
 	},
 	Accept(u8),
+	/// A standing offer by a genesis carrier (when a party calls).
+	Offer {
+		max_value: u32,
+		min_payment: u16,
+		lead_min: u16,
+		cold: bool,
+		remaining: u8,
+	},
+	WithdrawOffer,
+	/// An order booked against the offer of a genesis carrier.
+	Book {
+		carrier: u8,
+		value: u32,
+		payment: u16,
+		deliver_in_min: u16,
+		cold: bool,
+	},
 	Cancel(u8),
 	Release(u8),
 	Attest {
@@ -113,6 +130,17 @@ fn action() -> impl Strategy<Value = Action> {
 			}
 		),
 		4 => any::<u8>().prop_map(Action::Accept),
+		1 => (0u32..5_000, 0u16..50, 0u16..30, any::<bool>(), 0u8..4).prop_map(
+			|(max_value, min_payment, lead_min, cold, remaining)| Action::Offer {
+				max_value, min_payment, lead_min, cold, remaining
+			}
+		),
+		1 => Just(Action::WithdrawOffer),
+		3 => (any::<u8>(), 1u32..5_000, 0u16..50, 0u16..30, any::<bool>()).prop_map(
+			|(carrier, value, payment, deliver_in_min, cold)| Action::Book {
+				carrier, value, payment, deliver_in_min, cold
+			}
+		),
 		1 => any::<u8>().prop_map(Action::Cancel),
 		1 => any::<u8>().prop_map(Action::Release),
 		8 => (any::<u8>(), 0u16..300, 0u16..500, 0u8..=100, prop::bool::weighted(0.1)).prop_map(
@@ -177,6 +205,35 @@ fn call(action: &Action) -> Option<RuntimeCall> {
 			})
 		}
 		Action::Accept(o) => RuntimeCall::Fulfillment(F::accept_order { order: order_id(o) }),
+		Action::Offer { max_value, min_payment, lead_min, cold, remaining } => {
+			RuntimeCall::Fulfillment(F::set_offer {
+				offer: pallet_fulfillment::BookingOffer {
+					shipper: None,
+					max_value: u128::from(max_value) * UNIT,
+					min_payment: u128::from(min_payment) * UNIT,
+					min_lead: u64::from(lead_min) * MINUTE_MS,
+					temperature_controlled: cold,
+					remaining: remaining.into(),
+				},
+			})
+		}
+		Action::WithdrawOffer => RuntimeCall::Fulfillment(F::withdraw_offer {}),
+		Action::Book { carrier, value, payment, deliver_in_min, cold } => {
+			let carriers = crate::genesis_config_presets::genesis_carriers();
+			RuntimeCall::Fulfillment(F::book {
+				terms: OrderTerms {
+					value: u128::from(value) * UNIT,
+					payment: u128::from(payment) * UNIT,
+					carrier: carriers.get(usize::from(carrier) % (carriers.len() + 1)).cloned(),
+					accept_by: block + 1,
+					deliver_by: now + u64::from(deliver_in_min) * MINUTE_MS,
+					grace: 0,
+					temperature: cold
+						.then_some(TemperatureBand { min_centi_c: 200, max_centi_c: 800 }),
+					reference: None,
+				},
+			})
+		}
 		Action::Cancel(o) => RuntimeCall::Fulfillment(F::cancel_order { order: order_id(o) }),
 		Action::Release(o) => RuntimeCall::Fulfillment(F::release_order { order: order_id(o) }),
 		Action::Attest { order, late_min, excursion, damage_pct, lost } => {
@@ -229,10 +286,13 @@ fn call(action: &Action) -> Option<RuntimeCall> {
 }
 
 /// A party of the order `call` is about: for a report, a member of the current round; for
-/// accepting, a genesis carrier; for anything else, the shipper, the carrier or a member.
+/// accepting or an offer, a genesis carrier; for anything else, the shipper, the carrier or a
+/// member.
 fn party(call: &RuntimeCall, pick: u8) -> Option<AccountId> {
 	let order = match call {
-		RuntimeCall::Fulfillment(pallet_fulfillment::Call::accept_order { .. }) => {
+		RuntimeCall::Fulfillment(pallet_fulfillment::Call::accept_order { .. })
+		| RuntimeCall::Fulfillment(pallet_fulfillment::Call::set_offer { .. })
+		| RuntimeCall::Fulfillment(pallet_fulfillment::Call::withdraw_offer { .. }) => {
 			let carriers = crate::genesis_config_presets::genesis_carriers();
 			return carriers.get(usize::from(pick) % carriers.len()).cloned();
 		}

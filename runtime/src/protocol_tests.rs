@@ -11,7 +11,7 @@ use surety_primitives::{api::OrderStage, currency::UNIT, protocol::Report};
 
 use crate::{
 	surety_api as api,
-	tests::{advance, attest_all, genesis, register_attesters, HOUR_MS, T0},
+	tests::{advance, attest_all, genesis, on_dev_chain, HOUR_MS, T0},
 	AccountId, AllPalletsWithSystem, Balances, Fulfillment, Runtime, RuntimeOrigin, System,
 };
 use sp_genesis_builder::DEV_RUNTIME_PRESET;
@@ -29,6 +29,21 @@ fn thousand_sure_due_in_an_hour() -> pallet_fulfillment::OrderTerms<AccountId, c
 		temperature: None,
 		reference: None,
 	}
+}
+
+/// A call weighed for a committee drawn among `MaxAttesters` was `charged` its `declared` weight
+/// less what the draw did not use: it went through the few attesters registered here.
+fn charged_for_the_attesters_drawn_from(
+	charged: frame_support::weights::Weight,
+	declared: frame_support::weights::Weight,
+) {
+	use pallet_attestation::WeightInfo as _;
+	type A = <Runtime as pallet_attestation::Config>::WeightInfo;
+	let max: u32 = <Runtime as pallet_attestation::Config>::MaxAttesters::get();
+	let candidates = pallet_attestation::Candidates::<Runtime>::decode_len().unwrap_or(0);
+	assert!((candidates as u32) < max);
+	assert!(charged.ref_time() < declared.ref_time());
+	assert_eq!(charged, declared - (A::open(max) - A::open(candidates as u32)));
 }
 
 #[test]
@@ -56,14 +71,9 @@ fn the_smallest_fee_share_is_at_least_the_existential_deposit() {
 
 #[test]
 fn a_late_delivery_is_attested_finalized_settled_and_slashed_to_the_shipper() {
-	genesis(DEV_RUNTIME_PRESET).execute_with(|| {
-		System::set_block_number(1);
-		pallet_timestamp::Now::<Runtime>::put(T0);
-		let shipper = Sr25519Keyring::Alice.to_account_id();
-		let carrier = Sr25519Keyring::Bob.to_account_id();
+	on_dev_chain(|shipper, carrier| {
 		// Bob is a carrier from genesis.
 		assert!(pallet_fulfillment::Carriers::<Runtime>::contains_key(&carrier));
-		register_attesters();
 
 		let order = pallet_fulfillment::NextOrderId::<Runtime>::get();
 		let terms = thousand_sure_due_in_an_hour();
@@ -74,17 +84,12 @@ fn a_late_delivery_is_attested_finalized_settled_and_slashed_to_the_shipper() {
 			.expect("accepted")
 			.actual_weight
 			.expect("set");
-		// Weighed for a draw among `MaxAttesters`, charged for the few registered here.
 		{
-			use pallet_attestation::WeightInfo as _;
 			use pallet_fulfillment::WeightInfo as _;
-			type A = <Runtime as pallet_attestation::Config>::WeightInfo;
-			let declared = <Runtime as pallet_fulfillment::Config>::WeightInfo::accept_order();
-			let max: u32 = <Runtime as pallet_attestation::Config>::MaxAttesters::get();
-			let candidates = pallet_attestation::Candidates::<Runtime>::decode_len().unwrap_or(0);
-			assert!((candidates as u32) < max);
-			assert!(charged.ref_time() < declared.ref_time());
-			assert_eq!(charged, declared - (A::open(max) - A::open(candidates as u32)));
+			charged_for_the_attesters_drawn_from(
+				charged,
+				<Runtime as pallet_fulfillment::Config>::WeightInfo::accept_order(),
+			);
 		}
 		// The quote was the bond.
 		let view = api::order(order).unwrap();
@@ -292,5 +297,54 @@ fn members_signed_reports_submitted_by_another_account_propose_the_outcome() {
 			api::order(order).unwrap().stage,
 			OrderStage::DisputeWindow { outcome, .. } if outcome == on_time
 		));
+	});
+}
+
+#[test]
+fn an_order_booked_on_a_standing_offer_is_bonded_at_once_and_settles() {
+	on_dev_chain(|shipper, carrier| {
+		assert_ok!(Fulfillment::set_offer(
+			RuntimeOrigin::signed(carrier.clone()),
+			pallet_fulfillment::BookingOffer {
+				shipper: Some(shipper.clone()),
+				max_value: 1_000 * UNIT,
+				min_payment: 50 * UNIT,
+				min_lead: HOUR_MS,
+				temperature_controlled: false,
+				remaining: 2,
+			}
+		));
+		let order = pallet_fulfillment::NextOrderId::<Runtime>::get();
+		let quote = api::quote_bond(1_000 * UNIT, carrier.clone());
+		let terms = pallet_fulfillment::OrderTerms {
+			carrier: Some(carrier.clone()),
+			..thousand_sure_due_in_an_hour()
+		};
+		let charged = Fulfillment::book(RuntimeOrigin::signed(shipper.clone()), terms)
+			.expect("within Bob's offer")
+			.actual_weight
+			.expect("set");
+		{
+			use pallet_fulfillment::WeightInfo as _;
+			charged_for_the_attesters_drawn_from(
+				charged,
+				<Runtime as pallet_fulfillment::Config>::WeightInfo::book(),
+			);
+		}
+		let view = api::order(order).unwrap();
+		assert_eq!((view.bond, view.stage), (quote, OrderStage::Attesting { round: 1 }));
+		assert_eq!(
+			pallet_fulfillment::Offers::<Runtime>::get(&carrier).map(|o| o.remaining),
+			Some(1)
+		);
+		let on_time = crate::tests::delivered(T0 + HOUR_MS);
+		attest_all(order, on_time);
+		let window: u32 = <Runtime as pallet_disputes::Config>::DisputeWindow::get();
+		advance(window);
+		let record = pallet_fulfillment::OrderRecords::<Runtime>::get(order).expect("settled");
+		assert_eq!(record.end, pallet_fulfillment::OrderEnd::DeliveredOnTime);
+		assert_eq!(record.bond, quote);
+		let ledger = pallet_fulfillment::Carriers::<Runtime>::get(&carrier).expect("registered");
+		assert_eq!((ledger.stake.allocated, ledger.open_orders), (0, 0));
 	});
 }

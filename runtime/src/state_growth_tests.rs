@@ -9,17 +9,13 @@
 
 use codec::MaxEncodedLen;
 use frame_support::{assert_ok, traits::Get};
-use sp_keyring::Sr25519Keyring;
 use surety_primitives::currency::UNIT;
 
 use crate::{
-	tests::{
-		advance, all_storage, attest_all, delivered, genesis, register_attesters, HOUR_MS, T0,
-	},
+	tests::{advance, all_storage, attest_all, delivered, on_dev_chain, HOUR_MS, T0},
 	AccountId, Fulfillment, Runtime, RuntimeOrigin, System,
 };
 use pallet_fulfillment::OrderTerms;
-use sp_genesis_builder::DEV_RUNTIME_PRESET;
 
 /// Orders per measurement: the figures are averages over them.
 const ORDERS: u64 = 20;
@@ -51,12 +47,7 @@ const ORDER_KEY: u64 = 32 + 8 + 8;
 
 #[test]
 fn state_growth_per_order_is_within_the_declared_bounds() {
-	genesis(DEV_RUNTIME_PRESET).execute_with(|| {
-		System::set_block_number(1);
-		pallet_timestamp::Now::<Runtime>::put(T0);
-		let shipper = Sr25519Keyring::Alice.to_account_id();
-		let carrier = Sr25519Keyring::Bob.to_account_id();
-		register_attesters();
+	on_dev_chain(|shipper, carrier| {
 		let create = |count: u64| {
 			let first = pallet_fulfillment::NextOrderId::<Runtime>::get();
 			for _ in 0..count {

@@ -124,6 +124,17 @@ pub(crate) fn genesis(preset: &str) -> sp_io::TestExternalities {
 	ext
 }
 
+/// Runs `test` on the dev chain at block 1, the clock at `T0`, with the extra attesters
+/// registered; it gets the shipper (Alice) and the carrier (Bob, a carrier from genesis).
+pub(crate) fn on_dev_chain(test: impl FnOnce(crate::AccountId, crate::AccountId)) {
+	genesis(DEV_RUNTIME_PRESET).execute_with(|| {
+		crate::System::set_block_number(1);
+		pallet_timestamp::Now::<Runtime>::put(T0);
+		register_attesters();
+		test(Sr25519Keyring::Alice.to_account_id(), Sr25519Keyring::Bob.to_account_id())
+	})
+}
+
 #[test]
 fn presets_are_listed_and_unknown_ones_are_not() {
 	let names = genesis_config_presets::preset_names();

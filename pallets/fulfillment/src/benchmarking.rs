@@ -69,6 +69,18 @@ fn fill_queue<T: Config>(accept_by: BlockNumberFor<T>, n: u32) -> alloc::vec::Ve
 		.collect()
 }
 
+/// A standing offer every benchmark order fits, with one booking left.
+fn offer<T: Config>(shipper: Option<T::AccountId>) -> OfferOf<T> {
+	BookingOffer {
+		shipper,
+		max_value: T::MinCarrierStake::get(),
+		min_payment: T::MinPayment::get(),
+		min_lead: 0,
+		temperature_controlled: true,
+		remaining: 1,
+	}
+}
+
 /// A registered carrier and a shipper's order it accepted.
 fn bonded<T: Config>() -> (T::AccountId, T::AccountId, OrderId) {
 	let shipper = funded::<T>("shipper", 0);
@@ -127,6 +139,8 @@ mod benchmarks {
 		let min = T::MinCarrierStake::get();
 		Pallet::<T>::do_register_carrier(carrier.clone(), min.saturating_mul(c.into()))
 			.expect("funded");
+		// Deregistering ends the carrier's standing offer too.
+		Pallet::<T>::do_set_offer(carrier.clone(), offer::<T>(None)).expect("a carrier");
 		for _ in 0..c {
 			Pallet::<T>::do_unbond(carrier.clone(), min).expect("free stake");
 		}
@@ -135,8 +149,9 @@ mod benchmarks {
 		);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(carrier.clone()));
-		// Everything withdrawn: the carrier is gone (the heaviest path).
+		// Everything withdrawn: the carrier is gone (the heaviest path), and its offer.
 		assert!(!Carriers::<T>::contains_key(&carrier));
+		assert!(!Offers::<T>::contains_key(&carrier));
 	}
 
 	/// `s`: full expiry blocks the order passes over before the one it is queued in, which has
@@ -176,6 +191,43 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(carrier), id);
 		assert!(matches!(Orders::<T>::get(id).expect("live").status, OrderStatus::Bonded { .. }));
+	}
+
+	#[benchmark]
+	fn set_offer() {
+		let carrier = funded::<T>("carrier", 0);
+		Pallet::<T>::do_register_carrier(carrier.clone(), stake::<T>()).expect("funded");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(carrier.clone()), offer::<T>(Some(funded::<T>("shipper", 0))));
+		assert!(Offers::<T>::contains_key(&carrier));
+	}
+
+	#[benchmark]
+	fn withdraw_offer() {
+		let carrier = funded::<T>("carrier", 0);
+		Pallet::<T>::do_register_carrier(carrier.clone(), stake::<T>()).expect("funded");
+		Pallet::<T>::do_set_offer(carrier.clone(), offer::<T>(None)).expect("a carrier");
+		#[extrinsic_call]
+		_(RawOrigin::Signed(carrier.clone()));
+		assert!(!Offers::<T>::contains_key(&carrier));
+	}
+
+	/// As `accept_order`, with the order created in the same call; the offer's last booking,
+	/// so the offer is removed too.
+	#[benchmark]
+	fn book() {
+		let shipper = funded::<T>("shipper", 0);
+		let carrier = funded::<T>("carrier", 0);
+		Pallet::<T>::do_register_carrier(carrier.clone(), stake::<T>()).expect("funded");
+		Pallet::<T>::do_set_offer(carrier.clone(), offer::<T>(Some(shipper.clone())))
+			.expect("a carrier");
+		T::BenchmarkHelper::prepare_attestation(&shipper, &carrier);
+		let terms = OrderTerms { carrier: Some(carrier.clone()), ..terms::<T>(accept_by::<T>()) };
+		let id = NextOrderId::<T>::get();
+		#[extrinsic_call]
+		_(RawOrigin::Signed(shipper), terms);
+		assert!(matches!(Orders::<T>::get(id).expect("live").status, OrderStatus::Bonded { .. }));
+		assert!(!Offers::<T>::contains_key(&carrier));
 	}
 
 	#[benchmark]

@@ -110,6 +110,9 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::StakeWithdrawn { carrier: who.clone(), amount: withdrawn });
 		if ledger.stake.is_empty() && ledger.open_orders == 0 {
 			Carriers::<T>::remove(&who);
+			if Offers::<T>::take(&who).is_some() {
+				Self::deposit_event(Event::OfferWithdrawn { carrier: who.clone() });
+			}
 			Self::deposit_event(Event::CarrierDeregistered { carrier: who });
 		} else {
 			Carriers::<T>::insert(&who, ledger);
@@ -190,16 +193,8 @@ impl<T: Config> Pallet<T> {
 		terms: TermsOf<T>,
 	) -> Result<(OrderId, queue::Spill), DispatchError> {
 		Self::validate_terms(&shipper, &terms)?;
-		let order = Order {
-			shipper: shipper.clone(),
-			fee: T::AttestationFee::get(),
-			terms,
-			status: OrderStatus::Open,
-		};
-		let escrow = order.escrow();
 		let id = NextOrderId::<T>::get();
-		let next = id.checked_add(1).ok_or(Error::<T>::Defensive)?;
-		let first = Self::expiry_block(&order.terms);
+		let first = Self::expiry_block(&terms);
 		let (expiry, spilled) = queue::counting_spills(|| {
 			queue::push_hinted::<ExpiryQueue<T>, ExpirySpillHint<T>, _, _, _>(
 				first,
@@ -208,6 +203,26 @@ impl<T: Config> Pallet<T> {
 			)
 		});
 		expiry.ok_or(Error::<T>::ExpiryQueueFull)?;
+		let order = Self::escrow_order(id, shipper, terms)?;
+		Orders::<T>::insert(id, order);
+		Ok((id, spilled))
+	}
+
+	/// Holds the escrow of an order with valid `terms` and takes the id `id`, the next one;
+	/// the caller stores the order.
+	fn escrow_order(
+		id: OrderId,
+		shipper: T::AccountId,
+		terms: TermsOf<T>,
+	) -> Result<OrderOf<T>, DispatchError> {
+		let order = Order {
+			shipper: shipper.clone(),
+			fee: T::AttestationFee::get(),
+			terms,
+			status: OrderStatus::Open,
+		};
+		let escrow = order.escrow();
+		let next = id.checked_add(1).ok_or(Error::<T>::Defensive)?;
 		Self::hold(&Self::escrow_reason(), &shipper, escrow)?;
 		NextOrderId::<T>::put(next);
 		Self::deposit_event(Event::OrderCreated {
@@ -217,8 +232,7 @@ impl<T: Config> Pallet<T> {
 			payment: order.terms.payment,
 			escrow,
 		});
-		Orders::<T>::insert(id, order);
-		Ok((id, spilled))
+		Ok(order)
 	}
 
 	/// Returns the weight the committee draw did not use (see `AttestationHandler::open`).
@@ -226,8 +240,8 @@ impl<T: Config> Pallet<T> {
 		carrier: T::AccountId,
 		id: OrderId,
 	) -> Result<Weight, DispatchError> {
-		let mut ledger = Carriers::<T>::get(&carrier).ok_or(Error::<T>::NotCarrier)?;
-		let mut order = Orders::<T>::get(id).ok_or(Error::<T>::OrderNotFound)?;
+		let ledger = Carriers::<T>::get(&carrier).ok_or(Error::<T>::NotCarrier)?;
+		let order = Orders::<T>::get(id).ok_or(Error::<T>::OrderNotFound)?;
 		ensure!(order.status == OrderStatus::Open, Error::<T>::NotOpen);
 		if let Some(named) = &order.terms.carrier {
 			ensure!(*named == carrier, Error::<T>::NotNamedCarrier);
@@ -235,7 +249,17 @@ impl<T: Config> Pallet<T> {
 		ensure!(order.shipper != carrier, Error::<T>::CarrierIsShipper);
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now <= order.terms.accept_by, Error::<T>::AcceptWindowClosed);
+		Self::bond_order(carrier, ledger, id, order)
+	}
 
+	/// Allocates `carrier`'s bond to the open order `id` and opens its attestation; stores
+	/// both. Returns the weight the committee draw did not use.
+	fn bond_order(
+		carrier: T::AccountId,
+		mut ledger: CarrierLedger<T>,
+		id: OrderId,
+		mut order: OrderOf<T>,
+	) -> Result<Weight, DispatchError> {
 		let bond = Self::bond_for(order.terms.value, ledger.score);
 		ensure!(bond <= ledger.stake.free(), Error::<T>::InsufficientFreeStake);
 		let open_value = ledger
@@ -264,6 +288,70 @@ impl<T: Config> Pallet<T> {
 		Orders::<T>::insert(id, order);
 		Self::deposit_event(Event::OrderAccepted { order: id, carrier, bond });
 		Ok(unused)
+	}
+
+	// ---- Standing offers ----
+
+	pub(crate) fn do_set_offer(carrier: T::AccountId, offer: OfferOf<T>) -> DispatchResult {
+		ensure!(Carriers::<T>::contains_key(&carrier), Error::<T>::NotCarrier);
+		ensure!(offer.remaining > 0, Error::<T>::ZeroBookings);
+		ensure!(offer.shipper.as_ref() != Some(&carrier), Error::<T>::CarrierIsShipper);
+		Offers::<T>::insert(&carrier, &offer);
+		Self::deposit_event(Event::OfferSet { carrier, offer });
+		Ok(())
+	}
+
+	pub(crate) fn do_withdraw_offer(carrier: T::AccountId) -> DispatchResult {
+		Offers::<T>::take(&carrier).ok_or(Error::<T>::NoOffer)?;
+		Self::deposit_event(Event::OfferWithdrawn { carrier });
+		Ok(())
+	}
+
+	/// Checks `terms` against the standing `offer` they are booked on.
+	fn within_offer(
+		shipper: &T::AccountId,
+		terms: &TermsOf<T>,
+		offer: &OfferOf<T>,
+	) -> DispatchResult {
+		if let Some(only) = &offer.shipper {
+			ensure!(only == shipper, Error::<T>::OfferNotForShipper);
+		}
+		ensure!(terms.value <= offer.max_value, Error::<T>::OfferValueTooHigh);
+		ensure!(terms.payment >= offer.min_payment, Error::<T>::OfferPaymentTooLow);
+		ensure!(
+			terms.deliver_by >= Self::now_ms().saturating_add(offer.min_lead),
+			Error::<T>::OfferLeadTooShort
+		);
+		ensure!(
+			terms.temperature.is_none() || offer.temperature_controlled,
+			Error::<T>::OfferNoTemperatureControl
+		);
+		Ok(())
+	}
+
+	/// Creates an order and bonds it against the named carrier's standing offer, using one of
+	/// the offer's bookings. Returns the order's id and the weight the committee draw did not
+	/// use.
+	pub(crate) fn do_book(
+		shipper: T::AccountId,
+		terms: TermsOf<T>,
+	) -> Result<(OrderId, Weight), DispatchError> {
+		Self::validate_terms(&shipper, &terms)?;
+		let carrier = terms.carrier.clone().ok_or(Error::<T>::NoCarrierNamed)?;
+		let mut offer = Offers::<T>::get(&carrier).ok_or(Error::<T>::NoOffer)?;
+		Self::within_offer(&shipper, &terms, &offer)?;
+		let ledger = Carriers::<T>::get(&carrier).ok_or(Error::<T>::NotCarrier)?;
+		let id = NextOrderId::<T>::get();
+		let order = Self::escrow_order(id, shipper, terms)?;
+		let unused = Self::bond_order(carrier.clone(), ledger, id, order)?;
+		offer.remaining.saturating_dec();
+		if offer.remaining == 0 {
+			Offers::<T>::remove(&carrier);
+			Self::deposit_event(Event::OfferWithdrawn { carrier });
+		} else {
+			Offers::<T>::insert(&carrier, offer);
+		}
+		Ok((id, unused))
 	}
 
 	pub(crate) fn do_cancel_order(who: T::AccountId, id: OrderId) -> DispatchResult {
@@ -666,6 +754,11 @@ impl<T: Config> Pallet<T> {
 			total_active.saturating_accrue(ledger.stake.active());
 		}
 		ensure!(allocated.is_empty(), "a bonded order's carrier is not registered");
+		for (carrier, offer) in Offers::<T>::iter() {
+			ensure!(Carriers::<T>::contains_key(&carrier), "an offer of no registered carrier");
+			ensure!(offer.remaining > 0, "an offer with no booking left is kept");
+			ensure!(offer.shipper.as_ref() != Some(&carrier), "an offer reserved for its carrier");
+		}
 		ensure!(TotalActiveStake::<T>::get() == total_active, "total active stake differs");
 		ensure!(TotalOpenValue::<T>::get() == total_open_value, "total open value differs");
 		Ok(())

@@ -7,6 +7,9 @@
 //!   a carrier's open order value may not exceed `MaxLeverage` times its active stake.
 //! - Shippers create orders; the payment and the attestation fee are escrowed on the
 //!   `OrderEscrow` hold until the order ends. Nothing is held for rejected terms.
+//! - A carrier may keep a standing offer ([`BookingOffer`]): an order that names it and fits
+//!   is booked (`book`), created and bonded in the shipper's one extrinsic, as if the carrier
+//!   had accepted it. Each booking uses one of the offer's bookings.
 //! - An order ends by expiry (no carrier by `accept_by`), by cancellation (while open, or by
 //!   both parties once bonded) or by settlement on its final outcome, which the disputes side
 //!   delivers through [`OutcomeHandler`]: on-time delivery pays the carrier and frees the bond;
@@ -219,6 +222,10 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type TotalOpenValue<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
 
+	/// Carriers' standing offers, one at most per registered carrier (see [`BookingOffer`]).
+	#[pallet::storage]
+	pub type Offers<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, OfferOf<T>>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -242,6 +249,11 @@ pub mod pallet {
 		},
 		/// A carrier accepted an order, allocating `bond` from its stake.
 		OrderAccepted { order: OrderId, carrier: T::AccountId, bond: BalanceOf<T> },
+		/// A carrier set its standing offer: orders that fit it are bonded when booked.
+		OfferSet { carrier: T::AccountId, offer: OfferOf<T> },
+		/// A carrier's standing offer ended: withdrawn, its last booking used, or the carrier
+		/// deregistered.
+		OfferWithdrawn { carrier: T::AccountId },
 		/// One party of a bonded order asked to cancel it; the other's consent cancels it.
 		CancellationRequested { order: OrderId, by: Party },
 		/// An order was cancelled and `refund` returned to the shipper.
@@ -323,6 +335,22 @@ pub mod pallet {
 		CancellationAlreadyRequested,
 		/// The carrier still has bonded orders or reserved slashes.
 		CarrierBusy,
+		/// A booking must name its carrier.
+		NoCarrierNamed,
+		/// The carrier has no standing offer.
+		NoOffer,
+		/// An offer must allow at least one booking.
+		ZeroBookings,
+		/// The carrier's offer is reserved for another shipper.
+		OfferNotForShipper,
+		/// The cargo value is above the offer's `max_value`.
+		OfferValueTooHigh,
+		/// The payment is below the offer's `min_payment`.
+		OfferPaymentTooLow,
+		/// `deliver_by` is sooner than the offer's `min_lead` from now.
+		OfferLeadTooShort,
+		/// The order has a temperature band and the offer takes none.
+		OfferNoTemperatureControl,
 		/// An internal invariant was violated; the state is unchanged.
 		Defensive,
 	}
@@ -441,7 +469,8 @@ pub mod pallet {
 		}
 
 		/// Accepts an open order: allocates the quoted bond from the caller's free stake and
-		/// opens attestation for the order.
+		/// opens attestation for the order. (An order booked against a standing offer needs
+		/// no accept: see `book`.)
 		///
 		/// Origin: a carrier (the named one, if the order names one). Errors: `NotCarrier`,
 		/// `OrderNotFound`, `NotOpen`, `NotNamedCarrier`, `CarrierIsShipper`,
@@ -491,6 +520,60 @@ pub mod pallet {
 		pub fn release_order(origin: OriginFor<T>, order: OrderId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_release_order(who, order)
+		}
+
+		/// Sets the caller's standing offer, replacing any it had: an order that names the
+		/// caller and fits `offer` can then be booked, created and bonded in the shipper's one
+		/// extrinsic, as if the caller had accepted it. The bond, leverage and committee checks
+		/// of `accept_order` apply to each booking all the same.
+		///
+		/// Origin: a carrier. Errors: `NotCarrier`, `ZeroBookings`, `CarrierIsShipper` (an
+		/// offer reserved for the carrier itself). Event: `OfferSet`.
+		#[pallet::call_index(8)]
+		pub fn set_offer(origin: OriginFor<T>, offer: OfferOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_set_offer(who, offer)
+		}
+
+		/// Withdraws the caller's standing offer; orders booked against it stay bonded.
+		///
+		/// Origin: signed. Errors: `NoOffer`. Event: `OfferWithdrawn`.
+		#[pallet::call_index(9)]
+		pub fn withdraw_offer(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_withdraw_offer(who)
+		}
+
+		/// Creates an order and bonds it at once against the standing offer of the carrier
+		/// the terms name: `create_order` and that carrier's `accept_order` in one extrinsic.
+		/// The order never waits for a carrier, so it takes no place in an expiry queue
+		/// (`accept_by` is still checked as `create_order` checks it).
+		///
+		/// Origin: signed (the shipper). Errors: those of `create_order` but
+		/// `ExpiryQueueFull`; `NoCarrierNamed`, `NoOffer`, `OfferNotForShipper`,
+		/// `OfferValueTooHigh`, `OfferPaymentTooLow`, `OfferLeadTooShort`,
+		/// `OfferNoTemperatureControl`; those of `accept_order` on the carrier's side
+		/// (`NotCarrier`, `InsufficientFreeStake`, `LeverageExceeded`, the attestation side's);
+		/// nothing is held or used of the offer on error. Events: `OrderCreated`,
+		/// `OrderAccepted`, and `OfferWithdrawn` with the offer's last booking.
+		///
+		/// Weighed as `accept_order` is: for a committee drawn among the most attesters there
+		/// can be and the longest search for a deadline block with room; charged for the
+		/// attesters there are and the full queues the search read.
+		#[pallet::call_index(10)]
+		#[pallet::weight(
+			T::WeightInfo::book()
+				.saturating_add(T::Attestation::max_spill().weight(T::DbWeight::get()))
+		)]
+		pub fn book(
+			origin: OriginFor<T>,
+			terms: OrderTerms<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let (booked, spilled) = queue::counting_spills(|| Self::do_book(who, terms));
+			let (_, unused) = booked?;
+			let used = T::WeightInfo::book().saturating_sub(unused);
+			Ok(Some(used.saturating_add(spilled.weight(T::DbWeight::get()))).into())
 		}
 	}
 }

@@ -155,6 +155,15 @@ impl crate::WeightInfo for MockWeights {
 	fn accept_order() -> Weight {
 		Weight::from_parts(10, 0)
 	}
+	fn set_offer() -> Weight {
+		Weight::from_parts(1, 0)
+	}
+	fn withdraw_offer() -> Weight {
+		Weight::from_parts(1, 0)
+	}
+	fn book() -> Weight {
+		Weight::from_parts(20, 0)
+	}
 	fn cancel_order() -> Weight {
 		Weight::from_parts(1, 0)
 	}

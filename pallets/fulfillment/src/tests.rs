@@ -483,6 +483,194 @@ fn leverage_cap_limits_open_value() {
 
 // ---- Cancellation and expiry ----
 
+// ---- Standing offers ----
+
+/// Bob's offer: any shipper, cargo up to `VALUE`, at least `PAYMENT`, a day's lead, any band.
+fn offer(remaining: u32) -> OfferOf<Test> {
+	BookingOffer {
+		shipper: None,
+		max_value: VALUE,
+		min_payment: PAYMENT,
+		min_lead: 24 * HOUR_MS,
+		temperature_controlled: true,
+		remaining,
+	}
+}
+
+fn set_offer(carrier: AccountId, offer: OfferOf<Test>) -> frame_support::dispatch::DispatchResult {
+	Fulfillment::set_offer(RuntimeOrigin::signed(carrier), offer)
+}
+
+fn book(shipper: AccountId, terms: Terms) -> frame_support::dispatch::DispatchResultWithPostInfo {
+	Fulfillment::book(RuntimeOrigin::signed(shipper), terms)
+}
+
+/// Terms naming Bob.
+fn for_bob() -> Terms {
+	Terms { carrier: Some(BOB), ..terms() }
+}
+
+#[test]
+fn an_offer_is_a_carriers_and_can_be_replaced_and_withdrawn() {
+	test(|| {
+		assert_noop!(set_offer(BOB, offer(1)), Error::<Test>::NotCarrier);
+		register(BOB, CARRIER_STAKE);
+		assert_noop!(set_offer(BOB, offer(0)), Error::<Test>::ZeroBookings);
+		assert_noop!(
+			set_offer(BOB, BookingOffer { shipper: Some(BOB), ..offer(1) }),
+			Error::<Test>::CarrierIsShipper
+		);
+		assert_noop!(
+			Fulfillment::set_offer(RuntimeOrigin::none(), offer(1)),
+			sp_runtime::DispatchError::BadOrigin
+		);
+		assert_ok!(set_offer(BOB, offer(1)));
+		assert!(has_event(Event::OfferSet { carrier: BOB, offer: offer(1) }));
+		assert_ok!(set_offer(BOB, offer(5)));
+		assert_eq!(Offers::<Test>::get(BOB), Some(offer(5)));
+		assert_noop!(
+			Fulfillment::withdraw_offer(RuntimeOrigin::signed(CHARLIE)),
+			Error::<Test>::NoOffer
+		);
+		assert_ok!(Fulfillment::withdraw_offer(RuntimeOrigin::signed(BOB)));
+		assert_eq!(last_event(), RuntimeEvent::Fulfillment(Event::OfferWithdrawn { carrier: BOB }));
+		assert!(Offers::<Test>::get(BOB).is_none());
+		assert_noop!(
+			Fulfillment::withdraw_offer(RuntimeOrigin::signed(BOB)),
+			Error::<Test>::NoOffer
+		);
+	});
+}
+
+#[test]
+fn a_booking_creates_and_bonds_the_order_in_one_call() {
+	test(|| {
+		register(BOB, CARRIER_STAKE);
+		assert_ok!(set_offer(BOB, offer(2)));
+		let t = for_bob();
+		let id = NextOrderId::<Test>::get();
+		let declared =
+			frame_support::dispatch::GetDispatchInfo::get_dispatch_info(
+				&crate::Call::<Test>::book { terms: t.clone() },
+			)
+			.call_weight;
+		let book_weight = <MockWeights as crate::WeightInfo>::book();
+		let spills = |spill: surety_primitives::queue::Spill| {
+			spill.weight(<Test as frame_system::Config>::DbWeight::get())
+		};
+		assert_eq!(declared, book_weight + spills(MAX_SPILL));
+		let post = book(ALICE, t.clone()).expect("within the offer");
+		// Charged as an accept is: the draw's unused weight refunded.
+		assert_eq!(post.actual_weight, Some(book_weight - UNUSED_DRAW_WEIGHT));
+		// The same order, bond and committee as a create and an accept.
+		assert_eq!(
+			Orders::<Test>::get(id).unwrap().status,
+			OrderStatus::Bonded { carrier: BOB, bond: 5_000, cancel_requested_by: None }
+		);
+		assert_eq!(escrowed(ALICE), ESCROW);
+		let l = ledger(BOB);
+		assert_eq!((l.stake.allocated, l.open_value, l.open_orders), (5_000, VALUE, 1));
+		assert_eq!(TotalOpenValue::<Test>::get(), VALUE);
+		assert_eq!(
+			OPENED.with(|o| o.borrow().clone()),
+			vec![(id, ALICE, BOB, t.deliver_by + t.grace)]
+		);
+		assert!(has_event(Event::OrderCreated {
+			order: id,
+			shipper: ALICE,
+			value: VALUE,
+			payment: PAYMENT,
+			escrow: ESCROW
+		}));
+		assert!(has_event(Event::OrderAccepted { order: id, carrier: BOB, bond: 5_000 }));
+		// Bonded from the start: it never waits for a carrier, so it takes no expiry place.
+		assert!(ExpiryQueue::<Test>::iter().all(|(_, queue)| !queue.contains(&id)));
+		assert_eq!(Offers::<Test>::get(BOB).unwrap().remaining, 1);
+		// The last booking ends the offer.
+		assert_ok!(book(DAVE, for_bob()));
+		assert!(Offers::<Test>::get(BOB).is_none());
+		assert_eq!(last_event(), RuntimeEvent::Fulfillment(Event::OfferWithdrawn { carrier: BOB }));
+		assert_noop!(book(ALICE, for_bob()), Error::<Test>::NoOffer);
+		assert_eq!(ledger(BOB).open_orders, 2);
+	});
+}
+
+#[test]
+fn a_booking_outside_the_offer_is_refused_and_nothing_is_held() {
+	test(|| {
+		register(BOB, CARRIER_STAKE);
+		register(CHARLIE, 4_999);
+		assert_ok!(set_offer(BOB, BookingOffer { temperature_controlled: false, ..offer(3) }));
+		assert_ok!(set_offer(CHARLIE, offer(3)));
+		let before = (balances(), NextOrderId::<Test>::get(), Offers::<Test>::iter().count());
+		let refused = |shipper, terms, error: Error<Test>| {
+			assert_noop!(book(shipper, terms), error);
+		};
+		refused(ALICE, terms(), Error::NoCarrierNamed);
+		refused(ALICE, Terms { carrier: Some(DAVE), ..terms() }, Error::NoOffer);
+		refused(ALICE, Terms { value: VALUE + 1, ..for_bob() }, Error::OfferValueTooHigh);
+		refused(ALICE, Terms { payment: PAYMENT - 1, ..for_bob() }, Error::OfferPaymentTooLow);
+		refused(
+			ALICE,
+			Terms { deliver_by: T0_MS + 24 * HOUR_MS - 1, ..for_bob() },
+			Error::OfferLeadTooShort,
+		);
+		let band = Some(TemperatureBand { min_centi_c: 200, max_centi_c: 800 });
+		refused(ALICE, Terms { temperature: band, ..for_bob() }, Error::OfferNoTemperatureControl);
+		// The order's own terms are checked as `create_order` checks them.
+		refused(ALICE, Terms { value: 0, ..for_bob() }, Error::ZeroValue);
+		refused(BOB, for_bob(), Error::CarrierIsShipper);
+		refused(POOR, for_bob(), Error::InsufficientBalance);
+		// And the carrier's side as `accept_order` checks it.
+		refused(ALICE, Terms { carrier: Some(CHARLIE), ..terms() }, Error::InsufficientFreeStake);
+		ATTESTATION_FAILS.with(|f| *f.borrow_mut() = true);
+		assert_noop!(book(ALICE, for_bob()), sp_runtime::DispatchError::Other("too few attesters"));
+		ATTESTATION_FAILS.with(|f| *f.borrow_mut() = false);
+		assert_eq!(
+			(balances(), NextOrderId::<Test>::get(), Offers::<Test>::iter().count()),
+			before
+		);
+		assert_eq!(Offers::<Test>::get(BOB).unwrap().remaining, 3);
+		// Reserved for one shipper.
+		assert_ok!(set_offer(BOB, BookingOffer { shipper: Some(DAVE), ..offer(3) }));
+		refused(ALICE, for_bob(), Error::OfferNotForShipper);
+		assert_ok!(book(DAVE, for_bob()));
+	});
+}
+
+#[test]
+fn a_booked_order_cancels_and_settles_as_an_accepted_one() {
+	test(|| {
+		register(BOB, CARRIER_STAKE);
+		assert_ok!(set_offer(BOB, offer(2)));
+		let cancelled = NextOrderId::<Test>::get();
+		assert_ok!(book(ALICE, for_bob()));
+		assert_ok!(Fulfillment::cancel_order(RuntimeOrigin::signed(ALICE), cancelled));
+		assert_ok!(Fulfillment::release_order(RuntimeOrigin::signed(BOB), cancelled));
+		assert_eq!((free(ALICE), escrowed(ALICE)), (INITIAL, 0));
+		let settled = NextOrderId::<Test>::get();
+		assert_ok!(book(ALICE, for_bob()));
+		let on_time = delivered(for_bob().deliver_by);
+		assert_eq!(Fulfillment::on_final_outcome(settled, on_time), Ok(OutcomePath::Clean));
+		assert_eq!(OrderRecords::<Test>::get(settled).unwrap().end, OrderEnd::DeliveredOnTime);
+		let l = ledger(BOB);
+		assert_eq!((l.stake.allocated, l.open_value, l.open_orders, l.settled), (0, 0, 0, 1));
+	});
+}
+
+#[test]
+fn a_carrier_leaving_takes_its_offer_with_it() {
+	test(|| {
+		register(BOB, MIN_STAKE);
+		assert_ok!(set_offer(BOB, offer(1)));
+		assert_ok!(Fulfillment::unbond(RuntimeOrigin::signed(BOB), MIN_STAKE));
+		run_to_block(1 + UNBONDING);
+		assert_ok!(Fulfillment::withdraw_unbonded(RuntimeOrigin::signed(BOB)));
+		assert!(Offers::<Test>::get(BOB).is_none());
+		assert!(has_event(Event::OfferWithdrawn { carrier: BOB }));
+	});
+}
+
 #[test]
 fn cancel_open_order_refunds_in_full() {
 	test(|| {

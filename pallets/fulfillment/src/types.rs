@@ -174,3 +174,27 @@ pub struct CarrierLedger<T: Config> {
 	/// Settled orders that were faulted or lost.
 	pub faults: u32,
 }
+
+/// A carrier's standing offer: an order naming the carrier that fits these terms is bonded as
+/// it is created, by the shipper's `book`, with no `accept_order` of the carrier's. What a
+/// carrier would otherwise check before accepting, it states here once.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, Clone, PartialEq, Eq, Debug, TypeInfo, MaxEncodedLen,
+)]
+pub struct BookingOffer<AccountId, Balance> {
+	/// Only this shipper may book, when set (a contract with one shipper).
+	pub shipper: Option<AccountId>,
+	/// Largest declared cargo value taken.
+	pub max_value: Balance,
+	/// Smallest payment taken.
+	pub min_payment: Balance,
+	/// Shortest time from booking to `deliver_by` taken (milliseconds).
+	pub min_lead: Moment,
+	/// Whether orders with a temperature band are taken.
+	pub temperature_controlled: bool,
+	/// Bookings left: each one uses one, and the offer ends with the last.
+	pub remaining: u32,
+}
+
+/// A carrier's standing offer in this pallet's types.
+pub type OfferOf<T> = BookingOffer<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
