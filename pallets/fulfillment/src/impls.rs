@@ -330,12 +330,11 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Creates an order and bonds it against the named carrier's standing offer, using one of
-	/// the offer's bookings. Returns the order's id and the weight the committee draw did not
-	/// use.
+	/// the offer's bookings. Returns the weight the committee draw did not use.
 	pub(crate) fn do_book(
 		shipper: T::AccountId,
 		terms: TermsOf<T>,
-	) -> Result<(OrderId, Weight), DispatchError> {
+	) -> Result<Weight, DispatchError> {
 		Self::validate_terms(&shipper, &terms)?;
 		let carrier = terms.carrier.clone().ok_or(Error::<T>::NoCarrierNamed)?;
 		let mut offer = Offers::<T>::get(&carrier).ok_or(Error::<T>::NoOffer)?;
@@ -351,7 +350,19 @@ impl<T: Config> Pallet<T> {
 		} else {
 			Offers::<T>::insert(&carrier, offer);
 		}
-		Ok((id, unused))
+		Ok(unused)
+	}
+
+	/// What a call that draws a committee is charged: its `declared` weight (a draw among
+	/// `MaxAttesters`) less what the draw did not use, plus the full queues its deadline
+	/// search read.
+	pub(crate) fn charged_for_draw(
+		declared: Weight,
+		unused: Weight,
+		spilled: queue::Spill,
+	) -> frame_support::dispatch::PostDispatchInfo {
+		let used = declared.saturating_sub(unused);
+		Some(used.saturating_add(spilled.weight(T::DbWeight::get()))).into()
 	}
 
 	pub(crate) fn do_cancel_order(who: T::AccountId, id: OrderId) -> DispatchResult {

@@ -488,8 +488,7 @@ pub mod pallet {
 		pub fn accept_order(origin: OriginFor<T>, order: OrderId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let (unused, spilled) = queue::counting_spills(|| Self::do_accept_order(who, order));
-			let used = T::WeightInfo::accept_order().saturating_sub(unused?);
-			Ok(Some(used.saturating_add(spilled.weight(T::DbWeight::get()))).into())
+			Ok(Self::charged_for_draw(T::WeightInfo::accept_order(), unused?, spilled))
 		}
 
 		/// Cancels an order. Open: at once, with a full refund. Bonded: records the shipper's
@@ -570,10 +569,8 @@ pub mod pallet {
 			terms: OrderTerms<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			let (booked, spilled) = queue::counting_spills(|| Self::do_book(who, terms));
-			let (_, unused) = booked?;
-			let used = T::WeightInfo::book().saturating_sub(unused);
-			Ok(Some(used.saturating_add(spilled.weight(T::DbWeight::get()))).into())
+			let (unused, spilled) = queue::counting_spills(|| Self::do_book(who, terms));
+			Ok(Self::charged_for_draw(T::WeightInfo::book(), unused?, spilled))
 		}
 	}
 }
