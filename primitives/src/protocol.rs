@@ -298,6 +298,15 @@ pub fn updated_score(score: Perbill, outcome: Perbill, alpha: Perbill) -> Perbil
 	score.saturating_sub(alpha * score).saturating_add(alpha * outcome)
 }
 
+/// A performance score after `agreements` more outcomes that each scored one: the same moving
+/// average in closed form, `1 - (1 - alpha)^agreements × (1 - score)`, in one step whatever the
+/// count (an attester's agreeing judgements are folded into its ledger in one go).
+pub fn score_after_agreements(score: Perbill, agreements: u32, alpha: Perbill) -> Perbill {
+	use sp_runtime::PerThing;
+	let kept = alpha.left_from_one().saturating_pow(agreements as usize);
+	(kept * score.left_from_one()).left_from_one()
+}
+
 /// Where attestation hands an order on: implemented by the disputes pallet.
 pub trait ProposalHandler {
 	/// A committee reached quorum on `outcome`: the dispute window opens (or, in a later
@@ -363,6 +372,30 @@ mod tests {
 	use super::*;
 
 	const HOUR: u64 = 3_600_000;
+
+	#[test]
+	fn agreements_in_one_step_move_the_score_as_one_at_a_time_do() {
+		let alpha = Perbill::from_percent(10);
+		for start in [Perbill::zero(), Perbill::from_percent(37), Perbill::one()] {
+			assert_eq!(score_after_agreements(start, 0, alpha), start);
+			let mut one_by_one = start;
+			for k in 1..=200u32 {
+				one_by_one = updated_score(one_by_one, Perbill::one(), alpha);
+				let folded = score_after_agreements(start, k, alpha);
+				// Each step rounds to a part per billion; the closed form rounds twice.
+				let gap = folded.deconstruct().abs_diff(one_by_one.deconstruct());
+				assert!(
+					gap <= k + 2,
+					"{k} agreements from {start:?}: {folded:?} vs {one_by_one:?}"
+				);
+				assert!(folded >= start);
+			}
+		}
+		// Any count is one step: it never overflows and tends to one.
+		let far = score_after_agreements(Perbill::from_percent(50), u32::MAX, alpha);
+		assert_eq!(far, Perbill::one());
+		assert_eq!(score_after_agreements(Perbill::zero(), 5, Perbill::zero()), Perbill::zero());
+	}
 
 	#[test]
 	fn on_time_delivery_is_no_fault() {

@@ -85,7 +85,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	authoring_version: 1,
 	// Bump on every change of runtime logic; a node only imports blocks of versions it knows
 	// how to execute through the on-chain wasm.
-	spec_version: 108,
+	spec_version: 109,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -140,6 +140,8 @@ pub type Migrations = (
 	pallet_attestation::migrations::v1::MigrateV0ToV1<Runtime>,
 	// Runtime 104: candidate entries keep the seats drawn since their ledger was written.
 	pallet_attestation::migrations::v2::MigrateV1ToV2<Runtime>,
+	// Runtime 109: candidate entries keep the judgements agreed since their ledger was written.
+	pallet_attestation::migrations::v3::MigrateV2ToV3<Runtime>,
 );
 
 /// Executive: dispatches to the pallets.

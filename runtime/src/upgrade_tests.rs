@@ -4,7 +4,7 @@
 //! the ones try-runtime makes against live state: each migration's pre/post-upgrade checks,
 //! every pallet's try-state, and here also that nothing outside what a migration owns changed.
 
-use codec::Encode;
+use codec::{Decode, Encode};
 use frame_support::{
 	assert_ok,
 	storage::unhashed,
@@ -25,7 +25,7 @@ use crate::{
 	VERSION,
 };
 use pallet_attestation::{
-	migrations::{v1 as attestation_v1, v2 as attestation_v2},
+	migrations::{v1 as attestation_v1, v2 as attestation_v2, v3 as attestation_v3},
 	Attesters, Candidates,
 };
 use pallet_fulfillment::{migrations::v1, OrderEnd, OrderRecords, OrderTerms};
@@ -138,6 +138,13 @@ fn the_upgrade_from_runtime_100_migrates_records_and_ledgers_and_keeps_everythin
 		let checked = v1::pre_upgrade_check::<Runtime>();
 		let ledgers = attestation_v1::pre_upgrade_check::<Runtime>();
 		let candidates = attestation_v2::pre_upgrade_check::<Runtime>();
+		// v3 runs on what v2 writes: the same entries, each owing no seat.
+		let v2_written: Vec<attestation_v2::V2Entry<Runtime>> =
+			Vec::<attestation_v2::V1Entry<Runtime>>::decode(&mut &candidates[..])
+				.expect("the v1 entries")
+				.into_iter()
+				.map(|(who, active, free)| (who, active, free, 0))
+				.collect();
 		let pending = api::pending_slashes(carrier());
 		let bob = api::carrier(carrier()).unwrap();
 
@@ -148,9 +155,11 @@ fn the_upgrade_from_runtime_100_migrates_records_and_ledgers_and_keeps_everythin
 			.expect("attestation v1's post-upgrade check");
 		attestation_v2::post_upgrade_check::<Runtime>(candidates)
 			.expect("attestation v2's post-upgrade check");
+		attestation_v3::post_upgrade_check::<Runtime>(v2_written.encode())
+			.expect("attestation v3's post-upgrade check");
 		protocol_try_state().expect("protocol invariants");
 		assert_eq!(Fulfillment::on_chain_storage_version(), StorageVersion::new(1));
-		assert_eq!(Attestation::on_chain_storage_version(), StorageVersion::new(2));
+		assert_eq!(Attestation::on_chain_storage_version(), StorageVersion::new(3));
 		let after = all_storage();
 		let untouched = |pairs: &[(Vec<u8>, Vec<u8>)]| {
 			pairs.iter().filter(|(k, _)| !migrated(k)).cloned().collect::<Vec<_>>()
@@ -189,10 +198,8 @@ fn the_upgrade_from_runtime_100_migrates_records_and_ledgers_and_keeps_everythin
 		let record = OrderRecords::<Runtime>::get(orders.attesting).expect("settled");
 		assert_eq!(record.end, OrderEnd::DeliveredOnTime);
 		assert_eq!((record.value, record.bond), (1_000 * UNIT, bond));
-		let fees: Vec<u128> = members
-			.iter()
-			.map(|m| Attesters::<Runtime>::get(m).expect("registered").fees)
-			.collect();
+		let fees: Vec<u128> =
+			members.iter().map(|m| Attestation::attester(m).expect("registered").fees).collect();
 		let fee = <Runtime as pallet_fulfillment::Config>::AttestationFee::get();
 		assert_eq!(fees.iter().sum::<u128>(), fee, "the fee is credited in full: {fees:?}");
 		let balance = Balances::free_balance(&members[0]);
@@ -206,7 +213,7 @@ fn the_upgrade_from_runtime_100_migrates_records_and_ledgers_and_keeps_everythin
 fn a_chain_that_started_with_this_runtime_has_nothing_to_migrate() {
 	genesis(DEV_RUNTIME_PRESET).execute_with(|| {
 		assert_eq!(Fulfillment::on_chain_storage_version(), StorageVersion::new(1));
-		assert_eq!(Attestation::on_chain_storage_version(), StorageVersion::new(2));
+		assert_eq!(Attestation::on_chain_storage_version(), StorageVersion::new(3));
 		let root = sp_io::storage::root(sp_runtime::StateVersion::V1);
 		Executive::execute_on_runtime_upgrade();
 		assert_eq!(sp_io::storage::root(sp_runtime::StateVersion::V1), root);

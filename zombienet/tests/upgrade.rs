@@ -1,10 +1,10 @@
 //! A runtime upgrade on the live 4-validator network (issue 9, item 5): the network starts on
 //! the previous release's runtime (spec 100, `runtimes/`), orders are left at every stage, and
-//! Root sets the code of this build (spec 108) with `sudo(system.set_code)`. The first block
-//! of 108 runs the migrations since 100 (order records gain value and bond; attester ledgers
-//! gain the fee shares credited to them; candidate entries gain the seats drawn since their
-//! ledger was written); every order, bond, pending slash and attester profile
-//! is the same on both sides of the upgrade, and they all finish under 108.
+//! Root sets the code of this build (spec 109) with `sudo(system.set_code)`. The first block
+//! of 109 runs the migrations since 100 (order records gain value and bond; attester ledgers
+//! gain the fee shares credited to them; candidate entries gain the seats drawn, and then the
+//! judgements agreed, since their ledger was written); every order, bond, pending slash and attester profile
+//! is the same on both sides of the upgrade, and they all finish under 109.
 
 use std::time::Duration;
 
@@ -63,17 +63,17 @@ async fn a_runtime_upgrade_keeps_every_order_bond_and_pending_slash() -> anyhow:
 	chain.log(format!("set_code in block #{set_at}; the slash is due at #{due}"));
 	assert!(set_at + 1 < due, "the upgrade comes while the slash is pending");
 
-	// The last block of 100 and the first of 108, once both are finalized.
+	// The last block of 100 and the first of 109, once both are finalized.
 	let alice_node = chain.network.get_node("alice")?;
-	wait_until("the first block of 108 to be finalized", Duration::from_secs(300), || async {
+	wait_until("the first block of 109 to be finalized", Duration::from_secs(300), || async {
 		Ok(best_and_finalized(alice_node).await?.1 > set_at)
 	})
 	.await?;
 	let before = block_hash(&chain, set_at - 1).await?;
 	let after = block_hash(&chain, set_at + 1).await?;
 	assert_eq!(spec_version(alice_node, Some(before)).await?, 100);
-	assert_eq!(spec_version(alice_node, Some(after)).await?, 108);
-	for (pallet, version) in [("Fulfillment", 1), ("Attestation", 2)] {
+	assert_eq!(spec_version(alice_node, Some(after)).await?, 109);
+	for (pallet, version) in [("Fulfillment", 1), ("Attestation", 3)] {
 		assert_eq!(
 			(
 				pallet_version(&chain, pallet, before).await?,
@@ -86,7 +86,7 @@ async fn a_runtime_upgrade_keeps_every_order_bond_and_pending_slash() -> anyhow:
 
 	// The migration rewrote the ended order's record and nothing else of what it shows.
 	let v0 = order_record(&chain, late.id, before).await?.expect("recorded by 100");
-	let v1 = order_record(&chain, late.id, after).await?.expect("kept by 108");
+	let v1 = order_record(&chain, late.id, after).await?.expect("kept by 109");
 	let mut expected = v0.clone();
 	expected.splice(V1_FIELDS_AT..V1_FIELDS_AT, [0u8; 32]);
 	assert_eq!(v1, expected, "v1 = the v0 record with zero value and bond inserted");
@@ -111,11 +111,11 @@ async fn a_runtime_upgrade_keeps_every_order_bond_and_pending_slash() -> anyhow:
 		assert_eq!(fees(&new)?, 0, "nothing was owed under 100");
 	}
 	chain.log(format!(
-		"block #{} runs 108: records and ledgers migrated, views unchanged",
+		"block #{} runs 109: records and ledgers migrated, views unchanged",
 		set_at + 1
 	));
 
-	// Under 108: the slash is applied when due, the bonded order settles and its fee is
+	// Under 109: the slash is applied when due, the bonded order settles and its fee is
 	// credited to the members, the open one is accepted.
 	chain.reconnect().await?;
 	let alice_node = chain.network.get_node("alice")?;
@@ -139,7 +139,7 @@ async fn a_runtime_upgrade_keeps_every_order_bond_and_pending_slash() -> anyhow:
 	assert_eq!(
 		(settled["value"].as_str(), settled["bond"].as_str()),
 		(Some(VALUE.to_string().as_str()), Some(attesting_bond.to_string().as_str())),
-		"a record written by 108 keeps value and bond: {settled}"
+		"a record written by 109 keeps value and bond: {settled}"
 	);
 	let mut credited = 0;
 	for member in &members {
@@ -152,9 +152,9 @@ async fn a_runtime_upgrade_keeps_every_order_bond_and_pending_slash() -> anyhow:
 	for name in VALIDATORS {
 		let node = chain.network.get_node(name)?;
 		assert!(panic_lines(node).await?.is_empty(), "{name} panicked");
-		assert_eq!(spec_version(node, None).await?, 108, "{name} runs 108");
+		assert_eq!(spec_version(node, None).await?, 109, "{name} runs 109");
 	}
-	chain.log("all four validators on 108; orders finished under it");
+	chain.log("all four validators on 109; orders finished under it");
 	Ok(())
 }
 

@@ -18,9 +18,9 @@ use sp_runtime::{
 };
 use surety_primitives::{
 	protocol::{
-		updated_score, AttestationHandler, CommitteeProvider, OrderId, OutcomeHandler, OutcomePath,
-		ProposalHandler, Report, Reporters, Severity, SlashRequest, SlashScheduler, SlashableStake,
-		StakeKind,
+		score_after_agreements, updated_score, AttestationHandler, CommitteeProvider, OrderId,
+		OutcomeHandler, OutcomePath, ProposalHandler, Report, Reporters, Severity, SlashRequest,
+		SlashScheduler, SlashableStake, StakeKind,
 	},
 	queue,
 	stake::StakeError,
@@ -57,16 +57,21 @@ impl<T: Config> CandidateList<T> {
 		self.entries.iter_mut().find(|c| c.who == *who)
 	}
 
-	/// `who`'s ledger, with the seats drawn since it was last written moved into it from its
-	/// entry. Every ledger that is to be changed and written is read through this, so that a
-	/// change sees all its seats.
+	/// `who`'s ledger, with what its entry holds for it moved into it: the seats drawn and the
+	/// agreeing judgements since it was last written, and their fee shares. Every ledger that is
+	/// to be changed and written is read through this, so that a change sees all of it.
 	fn ledger(&mut self, who: &T::AccountId) -> Option<AttesterInfo<T>> {
 		let mut info = Attesters::<T>::get(who)?;
 		if let Some(entry) = self.entry_mut(who) {
-			let drawn = core::mem::take(&mut entry.drawn);
-			if drawn > 0 {
-				Pallet::<T>::add_seats(&mut info, drawn);
+			let score = info.score;
+			if Pallet::<T>::fold_entry(&mut info, entry) {
 				self.changed = true;
+			}
+			if info.score != score {
+				Pallet::<T>::deposit_event(Event::ReputationUpdated {
+					attester: who.clone(),
+					score: info.score,
+				});
 			}
 		}
 		Some(info)
@@ -83,23 +88,42 @@ impl<T: Config> CandidateList<T> {
 		self.changed = true;
 	}
 
+	/// Records in `who`'s entry alone a judgement it agreed with: its seat freed, `fee`
+	/// credited. False if it has no entry (a member's seat is covered by active stake, so it
+	/// has one).
+	fn credit_agreement(
+		&mut self,
+		who: &T::AccountId,
+		seat: BalanceOf<T>,
+		fee: BalanceOf<T>,
+	) -> bool {
+		let Some(entry) = self.entry_mut(who) else { return false };
+		entry.free.saturating_accrue(seat);
+		entry.agreed.saturating_inc();
+		entry.fees.saturating_accrue(fee);
+		self.changed = true;
+		true
+	}
+
 	/// Keeps `who`'s entry equal to its ledger: present while it has active stake, with its
-	/// active stake and its free stake less the seats drawn since the ledger was written.
+	/// active stake and its free stake less the seats drawn, and plus the seats freed by
+	/// agreeing judgements, since the ledger was written.
 	fn sync(&mut self, who: &T::AccountId, info: &AttesterInfo<T>) -> DispatchResult {
 		let active = info.stake.active();
 		let entries = &mut self.entries;
 		match (entries.iter().position(|c| c.who == *who), active.is_zero()) {
 			(Some(i), true) => {
-				// A drawn seat is covered by active stake, so an entry leaving has none.
-				if entries[i].drawn > 0 {
-					defensive!("an attester without active stake holds drawn seats");
+				// Its ledger was read through `ledger`, which emptied the entry: one leaving
+				// owes its ledger nothing.
+				let entry = &entries[i];
+				if entry.drawn > 0 || entry.agreed > 0 || !entry.fees.is_zero() {
+					defensive!("an entry leaving the list still owes its ledger");
 				}
 				entries.swap_remove(i);
 			}
 			(Some(i), false) => {
 				let entry = &mut entries[i];
-				let drawn_bonds = T::SeatBond::get().saturating_mul(entry.drawn.into());
-				let free = info.stake.free().saturating_sub(drawn_bonds);
+				let free = Pallet::<T>::entry_free(info, entry.drawn, entry.agreed);
 				if entry.active == active && entry.free == free {
 					return Ok(());
 				}
@@ -107,7 +131,7 @@ impl<T: Config> CandidateList<T> {
 				entry.free = free;
 			}
 			(None, false) => entries
-				.try_push(Candidate { who: who.clone(), active, free: info.stake.free(), drawn: 0 })
+				.try_push(Candidate::new(who.clone(), active, info.stake.free()))
 				.map_err(|_| Error::<T>::TooManyAttesters)?,
 			(None, true) => return Ok(()),
 		}
@@ -174,10 +198,8 @@ impl<T: Config> Pallet<T> {
 			score: T::NeutralScore::get(),
 			..Default::default()
 		};
-		Candidates::<T>::try_mutate(|c| {
-			c.try_push(Candidate { who: who.clone(), active: stake, free: stake, drawn: 0 })
-		})
-		.map_err(|_| Error::<T>::TooManyAttesters)?;
+		Candidates::<T>::try_mutate(|c| c.try_push(Candidate::new(who.clone(), stake, stake)))
+			.map_err(|_| Error::<T>::TooManyAttesters)?;
 		T::Currency::hold(&Self::reason(), &who, stake)?;
 		Attesters::<T>::insert(&who, info);
 		TotalActiveStake::<T>::mutate(|t| t.saturating_accrue(stake));
@@ -227,8 +249,9 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Reads the ledger without the candidate list: withdrawing takes only unbonding stake, and
-	/// an attester with seats drawn and not yet in its ledger has active stake covering them, so
-	/// its ledger is not empty and is kept.
+	/// an attester whose entry still holds something for its ledger (seats drawn, agreeing
+	/// judgements and their fee shares) has active stake, or it would have no entry, so its
+	/// ledger is not empty and is kept.
 	pub(crate) fn do_withdraw_unbonded(who: T::AccountId) -> DispatchResult {
 		let mut info = Attesters::<T>::get(&who).ok_or(Error::<T>::NotAttester)?;
 		let now = frame_system::Pallet::<T>::block_number();
@@ -246,12 +269,16 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Reads the ledger through the candidate list: the shares of agreeing judgements wait in
+	/// the attester's entry until its ledger is next written.
 	pub(crate) fn do_claim_fees(who: T::AccountId) -> DispatchResult {
-		let mut info = Attesters::<T>::get(&who).ok_or(Error::<T>::NotAttester)?;
-		ensure!(!info.fees.is_zero(), Error::<T>::NoFeesToClaim);
-		Self::pay_fees(&who, &mut info)?;
-		Attesters::<T>::insert(&who, info);
-		Ok(())
+		CandidateList::<T>::with(|list| {
+			let mut info = list.ledger(&who).ok_or(Error::<T>::NotAttester)?;
+			ensure!(!info.fees.is_zero(), Error::<T>::NoFeesToClaim);
+			Self::pay_fees(&who, &mut info)?;
+			Attesters::<T>::insert(&who, info);
+			Ok(())
+		})
 	}
 
 	/// Pays `who` the fees credited in `info` from the fee pot, and clears the credit.
@@ -694,7 +721,9 @@ impl<T: Config> Pallet<T> {
 	// ---- Judging ----
 
 	/// Frees `member`'s seat, records `verdict` in its record, credits it `fee` and, for a
-	/// fault, schedules the slash of its seat bond. Returns the amount scheduled.
+	/// fault, schedules the slash of its seat bond. Returns the amount scheduled. An agreeing
+	/// member's judgement is kept in its candidate entry (the list is written anyway) and
+	/// reaches its ledger when that is next written; a fault is written to the ledger at once.
 	fn judge_member(
 		candidates: &mut CandidateList<T>,
 		order: OrderId,
@@ -704,6 +733,13 @@ impl<T: Config> Pallet<T> {
 		fee: BalanceOf<T>,
 	) -> Result<BalanceOf<T>, DispatchError> {
 		let seat = T::SeatBond::get();
+		if verdict == Verdict::Agreed {
+			if candidates.credit_agreement(&member.who, seat, fee) {
+				member.verdict = Some(verdict);
+				return Ok(Zero::zero());
+			}
+			defensive!("a member agreeing has no candidate entry");
+		}
 		let fraction = match verdict {
 			Verdict::Agreed => None,
 			Verdict::Wrong => Some(T::WrongReportFraction::get()),
@@ -723,17 +759,18 @@ impl<T: Config> Pallet<T> {
 			.min(seat),
 			_ => Zero::zero(),
 		};
-		let outcome = if verdict == Verdict::Agreed { Perbill::one() } else { Perbill::zero() };
 		let alpha = T::ReputationSmoothing::get();
 		let score = Self::update_attester(candidates, &member.who, |info| {
-			info.stake.allocated = info.stake.allocated.defensive_saturating_sub(seat);
-			info.stake.reserved.saturating_accrue(slashed);
-			info.seats = info.seats.defensive_saturating_sub(1);
-			info.judged.saturating_inc();
-			if verdict != Verdict::Agreed {
+			if verdict == Verdict::Agreed {
+				Self::free_agreed_seats(info, 1);
+			} else {
+				info.stake.allocated = info.stake.allocated.defensive_saturating_sub(seat);
+				info.seats = info.seats.defensive_saturating_sub(1);
+				info.judged.saturating_inc();
 				info.faults.saturating_inc();
+				info.score = updated_score(info.score, Perbill::zero(), alpha);
 			}
-			info.score = updated_score(info.score, outcome, alpha);
+			info.stake.reserved.saturating_accrue(slashed);
 			info.fees.saturating_accrue(fee);
 			info.score
 		});
@@ -847,9 +884,47 @@ impl<T: Config> Pallet<T> {
 	/// seats drawn since it was written.
 	pub fn attester(who: &T::AccountId) -> Option<AttesterInfo<T>> {
 		let mut info = Attesters::<T>::get(who)?;
-		let drawn = Candidates::<T>::get().iter().find(|c| c.who == *who).map_or(0, |c| c.drawn);
-		Self::add_seats(&mut info, drawn);
+		if let Some(mut entry) = Candidates::<T>::get().into_iter().find(|c| c.who == *who) {
+			Self::fold_entry(&mut info, &mut entry);
+		}
 		Some(info)
+	}
+
+	/// Moves into `info` what `entry` holds for it (seats drawn, then agreeing judgements and
+	/// their fee shares, all since the ledger was written), leaving the entry owing nothing.
+	/// Returns whether it held anything.
+	fn fold_entry(info: &mut AttesterInfo<T>, entry: &mut CandidateOf<T>) -> bool {
+		let drawn = core::mem::take(&mut entry.drawn);
+		let agreed = core::mem::take(&mut entry.agreed);
+		let fees = core::mem::take(&mut entry.fees);
+		// Drawn first: a seat may have been drawn and judged since the ledger was written.
+		Self::add_seats(info, drawn);
+		Self::free_agreed_seats(info, agreed);
+		info.fees.saturating_accrue(fees);
+		drawn > 0 || agreed > 0 || !fees.is_zero()
+	}
+
+	/// Records `agreed` judgements the attester agreed with: each frees a seat and its bond,
+	/// counts as judged and moves the score toward one.
+	fn free_agreed_seats(info: &mut AttesterInfo<T>, agreed: u32) {
+		if agreed == 0 {
+			return;
+		}
+		let bonds = T::SeatBond::get().saturating_mul(agreed.into());
+		info.stake.allocated = info.stake.allocated.defensive_saturating_sub(bonds);
+		info.seats = info.seats.defensive_saturating_sub(agreed);
+		info.judged.saturating_accrue(agreed);
+		info.score = score_after_agreements(info.score, agreed, T::ReputationSmoothing::get());
+	}
+
+	/// An entry's free stake for a ledger whose entry holds `drawn` seats and `agreed`
+	/// judgements not yet in it.
+	fn entry_free(info: &AttesterInfo<T>, drawn: u32, agreed: u32) -> BalanceOf<T> {
+		let seat = T::SeatBond::get();
+		info.stake
+			.free()
+			.saturating_add(seat.saturating_mul(agreed.into()))
+			.saturating_sub(seat.saturating_mul(drawn.into()))
 	}
 
 	/// Records `drawn` more seats, and their bonds, in a ledger.
@@ -899,9 +974,15 @@ impl<T: Config> Pallet<T> {
 				"stake hold differs from the attester's ledger"
 			);
 			let entry = candidates.iter().find(|c| c.who == who);
-			let drawn = entry.map_or(0, |c| c.drawn);
+			let (drawn, agreed) = entry.map_or((0, 0), |c| (c.drawn, c.agreed));
+			credited.saturating_accrue(entry.map_or(Zero::zero(), |c| c.fees));
+			// The seats the ledger's attester holds: the ledger's, plus those drawn and less
+			// those freed by agreeing judgements since it was written.
+			let Some(held) = info.seats.saturating_add(drawn).checked_sub(agreed) else {
+				return Err("an entry frees more seats than its ledger holds".into());
+			};
 			ensure!(
-				seats.remove(&who).unwrap_or_default() == info.seats.saturating_add(drawn),
+				seats.remove(&who).unwrap_or_default() == held,
 				"seat count differs from the committees"
 			);
 			let seat = T::SeatBond::get();
@@ -909,12 +990,8 @@ impl<T: Config> Pallet<T> {
 				info.stake.allocated == seat.saturating_mul(info.seats.into()),
 				"allocation differs from the seats"
 			);
-			let drawn_bonds = seat.saturating_mul(drawn.into());
 			ensure!(
-				info.stake
-					.allocated
-					.saturating_add(drawn_bonds)
-					.saturating_add(info.stake.reserved)
+				seat.saturating_mul(held.into()).saturating_add(info.stake.reserved)
 					<= info.stake.active(),
 				"seats and reservations exceed the active stake"
 			);
@@ -923,8 +1000,9 @@ impl<T: Config> Pallet<T> {
 			if !active.is_zero() {
 				with_stake += 1;
 				ensure!(
-					entry.is_some_and(|c| c.active == active
-						&& c.free == info.stake.free().saturating_sub(drawn_bonds)),
+					entry
+						.is_some_and(|c| c.active == active
+							&& c.free == Self::entry_free(&info, drawn, agreed)),
 					"candidate entry differs from the ledger"
 				);
 			}

@@ -34,10 +34,16 @@
 //! - **Judging.** On the final outcome ([`OutcomeHandler`]) every member not yet judged is:
 //!   agreeing (same class, numeric fields within `Tolerance`): shares the order's fee equally;
 //!   wrong: slashed `WrongReportFraction`; silent: slashed `SilenceFraction`. Scores move as an
-//!   exponential moving average; fault counts are kept.
-//! - **Fees.** A member's share is credited to its ledger, which the judgement writes anyway,
-//!   and waits in the fee pot until the member calls `claim_fees` (or withdraws its last stake,
-//!   which pays it out): one transfer per claim instead of one per member and order. Payouts
+//!   exponential moving average; fault counts are kept. A fault is written to the member's
+//!   ledger at once. An agreement, most judgements, is kept in the member's candidate entry,
+//!   which the judgement rewrites anyway (its seat bond back in the entry's free stake, a count
+//!   of agreements, their fee shares), and reaches the ledger when the ledger is next written:
+//!   its seats freed, `k` agreements moving the score to `1 - (1 - alpha)^k × (1 - score)` in one
+//!   step, with a `ReputationUpdated`. A settlement thus writes no agreeing member's ledger.
+//! - **Fees.** A member's share is credited to its candidate entry (an agreement) or ledger,
+//!   which the judgement writes anyway, and waits in the fee pot until the member calls
+//!   `claim_fees` (or withdraws its last stake, which pays it out): one transfer per claim
+//!   instead of one per member and order. Payouts
 //!   may empty the pot, so a runtime keeps its smallest share (the order fee split among
 //!   `MaxCommitteeMembers`) at or above the existential deposit: a smaller remainder left in
 //!   the pot would be removed as dust while still owed.
@@ -85,7 +91,7 @@ pub mod pallet {
 		queue,
 	};
 
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -301,7 +307,8 @@ pub mod pallet {
 		AttesterSlashed { attester: T::AccountId, amount: BalanceOf<T> },
 		/// A pending slash was vetoed: `amount` of the reservation is free again.
 		SlashReservationReleased { attester: T::AccountId, amount: BalanceOf<T> },
-		/// An attester's score moved.
+		/// An attester's ledger was written with a new score: at a fault, or when agreements
+		/// kept in its candidate entry reach it (`Pallet::attester` gives the current score).
 		ReputationUpdated { attester: T::AccountId, score: Perbill },
 	}
 

@@ -117,7 +117,7 @@ pub mod v1 {
 /// before v2 owe their ledgers nothing: each gets `drawn` 0.
 pub mod v2 {
 	use super::*;
-	use crate::{BalanceOf, Candidate, CandidateOf, Candidates, Config, Pallet, LOG_TARGET};
+	use crate::{BalanceOf, Candidates, Config, Pallet, LOG_TARGET};
 	use alloc::vec::Vec;
 	use codec::{Decode, Encode};
 	use frame_support::{pallet_prelude::*, storage::unhashed, traits::Get};
@@ -125,26 +125,26 @@ pub mod v2 {
 	/// An entry before v2: the attester, its active stake and its free stake.
 	pub type V1Entry<T> = (<T as frame_system::Config>::AccountId, BalanceOf<T>, BalanceOf<T>);
 
-	/// The v1 → v2 translation, without the version check: use [`MigrateV1ToV2`].
+	/// An entry from v2 to v3: a v1 entry and the seats drawn since its ledger was written.
+	pub type V2Entry<T> = (<T as frame_system::Config>::AccountId, BalanceOf<T>, BalanceOf<T>, u32);
+
+	/// The v1 → v2 translation, without the version check: use [`MigrateV1ToV2`]. It writes
+	/// the v2 layout, which v3 then translates.
 	pub struct UncheckedMigrateV1ToV2<T>(core::marker::PhantomData<T>);
 
 	impl<T: Config> UncheckedOnRuntimeUpgrade for UncheckedMigrateV1ToV2<T> {
 		fn on_runtime_upgrade() -> Weight {
-			let mut translated = 0usize;
-			let result = Candidates::<T>::translate::<Vec<V1Entry<T>>, _>(|old| {
-				let entries: Vec<CandidateOf<T>> = old
-					.unwrap_or_default()
-					.into_iter()
-					.map(|(who, active, free)| Candidate { who, active, free, drawn: 0 })
-					.collect();
-				translated = entries.len();
-				// The same bound held the v1 entries: nothing is cut.
-				Some(BoundedVec::truncate_from(entries))
-			});
-			if result.is_err() {
-				log::error!(target: LOG_TARGET, "v2: the candidate list did not decode");
-			}
-			log::info!(target: LOG_TARGET, "v2: {translated} candidate entries translated");
+			let key = Candidates::<T>::hashed_key();
+			let Some(old) = unhashed::get::<Vec<V1Entry<T>>>(&key) else {
+				if unhashed::exists(&key) {
+					log::error!(target: LOG_TARGET, "v2: the candidate list did not decode");
+				}
+				return T::DbWeight::get().reads(1);
+			};
+			let entries: Vec<V2Entry<T>> =
+				old.into_iter().map(|(who, active, free)| (who, active, free, 0)).collect();
+			log::info!(target: LOG_TARGET, "v2: {} candidate entries translated", entries.len());
+			unhashed::put(&key, &entries);
 			T::DbWeight::get().reads_writes(1, 1)
 		}
 
@@ -169,24 +169,115 @@ pub mod v2 {
 	}
 
 	/// After: the same entries in the same order, each owing its ledger no seat, and the pallet
-	/// at storage version 2.
+	/// at storage version 2 (or a later one, when later migrations ran too: the entries are
+	/// then read in the current layout).
 	pub fn post_upgrade_check<T: Config>(
 		state: Vec<u8>,
 	) -> Result<(), sp_runtime::TryRuntimeError> {
 		let before = Vec::<V1Entry<T>>::decode(&mut &state[..])
 			.map_err(|_| "v2: the pre-upgrade state does not decode")?;
-		let after = Candidates::<T>::get();
+		let version = Pallet::<T>::on_chain_storage_version();
+		ensure!(version >= StorageVersion::new(2), "v2: the storage version was not set");
+		let after: Vec<V2Entry<T>> = if version == StorageVersion::new(2) {
+			unhashed::get(&Candidates::<T>::hashed_key()).unwrap_or_default()
+		} else {
+			Candidates::<T>::get().into_iter().map(|c| (c.who, c.active, c.free, c.drawn)).collect()
+		};
 		ensure!(after.len() == before.len(), "v2: the number of candidates changed");
-		for ((who, active, free), entry) in before.into_iter().zip(after.iter()) {
+		for ((who, active, free), entry) in before.into_iter().zip(after) {
 			ensure!(
-				entry.who == who && entry.active == active && entry.free == free,
+				entry.0 == who && entry.1 == active && entry.2 == free,
 				"v2: an entry's v1 fields changed"
 			);
-			ensure!(entry.drawn == 0, "v2: a legacy entry owes seats");
+			ensure!(entry.3 == 0, "v2: a legacy entry owes seats");
+		}
+		Ok(())
+	}
+}
+
+/// v3: a candidate entry also carries the judgements its attester agreed with since its ledger
+/// was last written, and their fee shares (`Candidate::agreed`, `Candidate::fees`), so a
+/// settlement writes the candidate list and no agreeing member's ledger. Entries written before
+/// v3 owe their ledgers none of them.
+pub mod v3 {
+	use super::{v2::V2Entry, *};
+	use crate::{Candidate, CandidateOf, Candidates, Config, Pallet, LOG_TARGET};
+	use alloc::vec::Vec;
+	use codec::{Decode, Encode};
+	use frame_support::{pallet_prelude::*, storage::unhashed, traits::Get};
+	use sp_runtime::traits::Zero;
+
+	/// The v2 → v3 translation, without the version check: use [`MigrateV2ToV3`].
+	pub struct UncheckedMigrateV2ToV3<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for UncheckedMigrateV2ToV3<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut translated = 0usize;
+			let result = Candidates::<T>::translate::<Vec<V2Entry<T>>, _>(|old| {
+				let entries: Vec<CandidateOf<T>> = old
+					.unwrap_or_default()
+					.into_iter()
+					.map(|(who, active, free, drawn)| Candidate {
+						drawn,
+						..Candidate::new(who, active, free)
+					})
+					.collect();
+				translated = entries.len();
+				// The same bound held the v2 entries: nothing is cut.
+				Some(BoundedVec::truncate_from(entries))
+			});
+			if result.is_err() {
+				log::error!(target: LOG_TARGET, "v3: the candidate list did not decode");
+			}
+			log::info!(target: LOG_TARGET, "v3: {translated} candidate entries translated");
+			T::DbWeight::get().reads_writes(1, 1)
+		}
+
+		surety_primitives::upgrade_checks!();
+	}
+
+	/// v2 → v3, run once: see the module docs.
+	pub type MigrateV2ToV3<T> = VersionedMigration<
+		2,
+		3,
+		UncheckedMigrateV2ToV3<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+
+	/// Before: the candidate list in its v2 layout (empty if absent or not decodable; the check
+	/// after the upgrade then fails on a list that had entries).
+	pub fn pre_upgrade_check<T: Config>() -> Vec<u8> {
+		unhashed::get::<Vec<V2Entry<T>>>(&Candidates::<T>::hashed_key())
+			.unwrap_or_default()
+			.encode()
+	}
+
+	/// After: the same entries in the same order with their v2 fields, none owing a judgement
+	/// or a fee share, and the pallet at storage version 3.
+	pub fn post_upgrade_check<T: Config>(
+		state: Vec<u8>,
+	) -> Result<(), sp_runtime::TryRuntimeError> {
+		let before = Vec::<V2Entry<T>>::decode(&mut &state[..])
+			.map_err(|_| "v3: the pre-upgrade state does not decode")?;
+		let after = Candidates::<T>::get();
+		ensure!(after.len() == before.len(), "v3: the number of candidates changed");
+		for ((who, active, free, drawn), entry) in before.into_iter().zip(after.iter()) {
+			ensure!(
+				entry.who == who
+					&& entry.active == active
+					&& entry.free == free
+					&& entry.drawn == drawn,
+				"v3: an entry's v2 fields changed"
+			);
+			ensure!(
+				entry.agreed == 0 && entry.fees.is_zero(),
+				"v3: a legacy entry owes judgements"
+			);
 		}
 		ensure!(
-			Pallet::<T>::on_chain_storage_version() == StorageVersion::new(2),
-			"v2: the storage version was not set"
+			Pallet::<T>::on_chain_storage_version() == StorageVersion::new(3),
+			"v3: the storage version was not set"
 		);
 		Ok(())
 	}

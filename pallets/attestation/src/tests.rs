@@ -8,8 +8,8 @@ use frame_support::{
 use sp_core::H256;
 use sp_runtime::{traits::BadOrigin, Perbill};
 use surety_primitives::protocol::{
-	AttestationHandler, CommitteeProvider, OutcomeHandler, OutcomePath, Report, SlashableStake,
-	StakeKind,
+	score_after_agreements, updated_score, AttestationHandler, CommitteeProvider, OrderId,
+	OutcomeHandler, OutcomePath, Report, SlashableStake, StakeKind,
 };
 use surety_primitives::queue::{spilled_past, Spill};
 
@@ -137,7 +137,7 @@ fn register_holds_the_stake_and_makes_a_candidate() {
 		assert_eq!(held(attester(0)), 1_500);
 		let info = Attesters::<Test>::get(attester(0)).unwrap();
 		assert_eq!((info.stake.active(), info.score), (1_500, Perbill::from_percent(50)));
-		let entry = Candidate { who: attester(0), active: 1_500, free: 1_500, drawn: 0 };
+		let entry = Candidate::new(attester(0), 1_500, 1_500);
 		assert_eq!(crate::Candidates::<Test>::get().to_vec(), vec![entry]);
 		assert_eq!(Attestation::total_stake(StakeKind::Attester), 1_500);
 	});
@@ -845,16 +845,20 @@ fn an_outvoted_colluding_minority_is_slashed_and_the_majority_paid() {
 			verdicts(),
 			vec![(m[0], Verdict::Wrong), (m[1], Verdict::Agreed), (m[2], Verdict::Agreed)]
 		);
-		// 11 in two shares, 6 and 5, credited to the ledgers: no balance moved yet.
-		let fees: Vec<_> = m.iter().map(|a| Attesters::<Test>::get(a).unwrap().fees).collect();
+		// 11 in two shares, 6 and 5, credited: no balance moved yet. The agreeing members'
+		// judgements wait in their candidate entries, their ledgers untouched.
+		let fees: Vec<_> = m.iter().map(|a| Attestation::attester(a).unwrap().fees).collect();
 		assert_eq!(fees, vec![0, 6, 5]);
+		let entry = |a| crate::Candidates::<Test>::get().into_iter().find(|c| c.who == a).unwrap();
+		assert_eq!((entry(m[1]).agreed, entry(m[1]).fees), (1, 6));
+		assert_eq!(Attesters::<Test>::get(m[1]).unwrap().fees, 0);
 		assert!(m.iter().zip(&before).all(|(a, b)| Balances::free_balance(a) == *b));
 		assert_eq!(Balances::free_balance(pot), 1 + 11);
 		assert!(events().contains(&Event::FeeShared { order: 0, share: 5, recipients: 2 }));
 		let liar = Attesters::<Test>::get(m[0]).unwrap();
 		assert_eq!((liar.seats, liar.faults, liar.stake.reserved), (0, 1, SEAT / 2));
 		assert!(liar.score < Perbill::from_percent(50));
-		assert!(Attesters::<Test>::get(m[1]).unwrap().score > Perbill::from_percent(50));
+		assert!(Attestation::attester(&m[1]).unwrap().score > Perbill::from_percent(50));
 		assert!(Committees::<Test>::get(0).is_none());
 	});
 }
@@ -944,7 +948,7 @@ fn claim_fees_pays_the_credited_shares_once() {
 	test(|| {
 		let m = judged_with_fee(10);
 		// 10 in three shares: 4, 3, 3 (the remainder to the first agreeing member).
-		let fees: Vec<_> = m.iter().map(|a| Attesters::<Test>::get(a).unwrap().fees).collect();
+		let fees: Vec<_> = m.iter().map(|a| Attestation::attester(a).unwrap().fees).collect();
 		assert_eq!(fees, vec![4, 3, 3]);
 		let before = Balances::free_balance(m[0]);
 		assert_ok!(Attestation::claim_fees(RuntimeOrigin::signed(m[0])));
@@ -960,6 +964,64 @@ fn claim_fees_pays_the_credited_shares_once() {
 			Error::<Test>::NotAttester
 		);
 		assert_noop!(Attestation::claim_fees(RuntimeOrigin::none()), BadOrigin);
+	});
+}
+
+/// Judges `order`'s committee against an on-time delivery, `who` (if a member) reporting
+/// `theirs` first and every other member on time, with a fee of one per member.
+fn judge_with(order: OrderId, who: AccountId, theirs: Report) -> Vec<AccountId> {
+	open(order);
+	let mut m = members(order);
+	m.sort_by_key(|member| *member != who);
+	for member in &m {
+		assert_ok!(attest(*member, order, if *member == who { theirs } else { on_time() }));
+	}
+	let pot = Attestation::fee_account();
+	Balances::set_balance(&pot, Balances::free_balance(pot) + m.len() as Balance);
+	Attestation::fee_paid(order, m.len() as Balance);
+	assert_ok!(Attestation::on_final_outcome(order, on_time()));
+	m
+}
+
+#[test]
+fn agreeing_judgements_wait_in_the_entry_and_reach_the_ledger_before_a_fault() {
+	test(|| {
+		register_all();
+		let who = attester(0);
+		let (neutral, alpha) = (Neutral::get(), Smoothing::get());
+		let mut order = 0;
+		let mut agreed = 0;
+		while agreed < 2 {
+			if judge_with(order, who, on_time()).contains(&who) {
+				agreed += 1;
+			}
+			order += 1;
+		}
+		// Its ledger was not written: the entry holds the freed seats, the judgements and the
+		// fee shares, and the view shows them.
+		let ledger = Attesters::<Test>::get(who).unwrap();
+		assert_eq!((ledger.judged, ledger.fees, ledger.score), (0, 0, neutral));
+		let entry = crate::Candidates::<Test>::get().into_iter().find(|c| c.who == who).unwrap();
+		assert_eq!((entry.drawn, entry.agreed, entry.fees), (2, 2, 2));
+		assert_eq!(entry.free, MIN_STAKE, "both seats drawn and freed");
+		let view = Attestation::attester(&who).unwrap();
+		assert_eq!((view.seats, view.stake.allocated, view.judged, view.fees), (0, 0, 2, 2));
+		let after_agreeing = score_after_agreements(neutral, 2, alpha);
+		assert_eq!(view.score, after_agreeing);
+		// Then it reports wrongly: the fault's ledger write takes the agreements in first.
+		while !judge_with(order, who, Report::Lost).contains(&who) {
+			order += 1;
+		}
+		let ledger = Attesters::<Test>::get(who).unwrap();
+		assert_eq!((ledger.seats, ledger.stake.allocated, ledger.judged), (0, 0, 3));
+		assert_eq!((ledger.faults, ledger.fees, ledger.stake.reserved), (1, 2, SEAT / 2));
+		assert_eq!(ledger.score, updated_score(after_agreeing, Perbill::zero(), alpha));
+		assert!(
+			events().contains(&Event::ReputationUpdated { attester: who, score: after_agreeing })
+		);
+		let entry = crate::Candidates::<Test>::get().into_iter().find(|c| c.who == who).unwrap();
+		assert_eq!((entry.drawn, entry.agreed, entry.fees), (0, 0, 0));
+		assert_eq!(Attestation::attester(&who).unwrap(), ledger);
 	});
 }
 
@@ -1132,7 +1194,7 @@ fn genesis_registers_attesters_as_candidates() {
 
 mod migration_v2 {
 	use super::*;
-	use crate::migrations::v2;
+	use crate::migrations::{v2, v3};
 	use codec::Encode;
 	use frame_support::{
 		storage::unhashed,
@@ -1162,6 +1224,10 @@ mod migration_v2 {
 		legacy
 	}
 
+	fn v2_entries() -> Vec<v2::V2Entry<Test>> {
+		unhashed::get(&crate::Candidates::<Test>::hashed_key()).expect("the v2 layout")
+	}
+
 	#[test]
 	fn v1_entries_owe_their_ledgers_no_seats_and_nothing_else_changes() {
 		test(|| {
@@ -1171,16 +1237,17 @@ mod migration_v2 {
 
 			let weight = v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
 
-			v2::post_upgrade_check::<Test>(state).expect("the post-upgrade check passes");
+			v2::post_upgrade_check::<Test>(state.clone()).expect("the post-upgrade check passes");
 			assert_eq!(Attestation::on_chain_storage_version(), StorageVersion::new(2));
-			let expected: Vec<_> = legacy
-				.into_iter()
-				.map(|(who, active, free)| Candidate { who, active, free, drawn: 0 })
-				.collect();
-			assert_eq!(crate::Candidates::<Test>::get().to_vec(), expected);
+			let expected: Vec<_> =
+				legacy.into_iter().map(|(who, active, free)| (who, active, free, 0)).collect();
+			assert_eq!(v2_entries(), expected);
 			assert_eq!(Attesters::<Test>::iter().collect::<Vec<_>>(), ledgers);
 			// The list and the version, each read and written.
 			assert_eq!(weight, <Test as frame_system::Config>::DbWeight::get().reads_writes(2, 2));
+			// Then v3, as a runtime's migrations run them: v2's check still holds after it.
+			v3::MigrateV2ToV3::<Test>::on_runtime_upgrade();
+			v2::post_upgrade_check::<Test>(state).expect("v2's check after v3");
 			// The seats are judged off the ledgers as before.
 			assert_ok!(Attestation::on_final_outcome(0, on_time()));
 		});
@@ -1195,6 +1262,7 @@ mod migration_v2 {
 			let weight = v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
 			assert_eq!(root(), after_first);
 			assert_eq!(weight, <Test as frame_system::Config>::DbWeight::get().reads(1));
+			v3::MigrateV2ToV3::<Test>::on_runtime_upgrade();
 		});
 	}
 
@@ -1204,10 +1272,96 @@ mod migration_v2 {
 			v1_chain();
 			let state = v2::pre_upgrade_check::<Test>();
 			v2::MigrateV1ToV2::<Test>::on_runtime_upgrade();
-			crate::Candidates::<Test>::mutate(|c| c[0].drawn = 1);
+			let key = crate::Candidates::<Test>::hashed_key();
+			let mut entries = v2_entries();
+			entries[0].3 = 1;
+			unhashed::put(&key, &entries);
 			assert!(v2::post_upgrade_check::<Test>(state.clone()).is_err());
-			crate::Candidates::<Test>::mutate(|c| c[0].drawn = 0);
+			entries[0].3 = 0;
+			unhashed::put(&key, &entries);
 			assert!(v2::post_upgrade_check::<Test>(state).is_ok());
+			v3::MigrateV2ToV3::<Test>::on_runtime_upgrade();
+		});
+	}
+}
+
+mod migration_v3 {
+	use super::*;
+	use crate::migrations::{v2, v3};
+	use frame_support::{
+		storage::unhashed,
+		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
+	};
+
+	fn root() -> Vec<u8> {
+		sp_io::storage::root(sp_runtime::StateVersion::V1)
+	}
+
+	/// A chain as runtime 108 left it: a committee drawn (its seats in the entries' `drawn`),
+	/// the candidate list in the v2 layout, at storage version 2.
+	fn v2_chain() -> Vec<v2::V2Entry<Test>> {
+		register_all();
+		open(0);
+		let legacy: Vec<v2::V2Entry<Test>> = crate::Candidates::<Test>::get()
+			.into_iter()
+			.map(|c| (c.who, c.active, c.free, c.drawn))
+			.collect();
+		assert!(legacy.iter().any(|e| e.3 > 0), "the draw left seats in the entries");
+		unhashed::put(&crate::Candidates::<Test>::hashed_key(), &legacy);
+		StorageVersion::new(2).put::<Attestation>();
+		legacy
+	}
+
+	#[test]
+	fn v2_entries_keep_their_seats_and_owe_no_judgement() {
+		test(|| {
+			let legacy = v2_chain();
+			let ledgers: Vec<_> = Attesters::<Test>::iter().collect();
+			let state = v3::pre_upgrade_check::<Test>();
+
+			let weight = v3::MigrateV2ToV3::<Test>::on_runtime_upgrade();
+
+			v3::post_upgrade_check::<Test>(state).expect("the post-upgrade check passes");
+			assert_eq!(Attestation::on_chain_storage_version(), StorageVersion::new(3));
+			let expected: Vec<_> = legacy
+				.into_iter()
+				.map(|(who, active, free, drawn)| (who, active, free, drawn, 0, 0))
+				.collect();
+			let after: Vec<_> = crate::Candidates::<Test>::get()
+				.into_iter()
+				.map(|c| (c.who, c.active, c.free, c.drawn, c.agreed, c.fees))
+				.collect();
+			assert_eq!(after, expected);
+			assert_eq!(Attesters::<Test>::iter().collect::<Vec<_>>(), ledgers);
+			assert_eq!(weight, <Test as frame_system::Config>::DbWeight::get().reads_writes(2, 2));
+			Attestation::do_try_state().expect("invariants after the migration");
+			// The drawn seats are judged as usual.
+			assert_ok!(Attestation::on_final_outcome(0, on_time()));
+		});
+	}
+
+	#[test]
+	fn the_migration_runs_once() {
+		test(|| {
+			v2_chain();
+			v3::MigrateV2ToV3::<Test>::on_runtime_upgrade();
+			let after_first = root();
+			let weight = v3::MigrateV2ToV3::<Test>::on_runtime_upgrade();
+			assert_eq!(root(), after_first);
+			assert_eq!(weight, <Test as frame_system::Config>::DbWeight::get().reads(1));
+		});
+	}
+
+	#[test]
+	fn the_post_upgrade_check_catches_an_entry_owing_a_judgement() {
+		test(|| {
+			v2_chain();
+			let state = v3::pre_upgrade_check::<Test>();
+			v3::MigrateV2ToV3::<Test>::on_runtime_upgrade();
+			crate::Candidates::<Test>::mutate(|c| c[0].agreed = 1);
+			assert!(v3::post_upgrade_check::<Test>(state.clone()).is_err());
+			crate::Candidates::<Test>::mutate(|c| c[0].agreed = 0);
+			assert!(v3::post_upgrade_check::<Test>(state).is_ok());
 		});
 	}
 }

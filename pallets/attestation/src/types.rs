@@ -111,6 +111,20 @@ pub struct Candidate<AccountId, Balance> {
 	/// `allocated`. A draw writes the list anyway: keeping its seats here spares it a read and
 	/// a write of each member's ledger. Folded into the ledger when the ledger is next written.
 	pub drawn: u32,
+	/// Judgements it agreed with since its ledger was last written: each freed a seat (whose
+	/// bond is back in `free` already) and moves its score toward one. A judgement writes the
+	/// list anyway: keeping them here spares a settlement a read and a write of each agreeing
+	/// member's ledger. Folded into the ledger with `drawn`.
+	pub agreed: u32,
+	/// The fee shares those judgements credited, folded into the ledger's `fees` with them.
+	pub fees: Balance,
+}
+
+impl<AccountId, Balance: Default> Candidate<AccountId, Balance> {
+	/// An entry that owes its ledger nothing.
+	pub fn new(who: AccountId, active: Balance, free: Balance) -> Self {
+		Candidate { who, active, free, drawn: 0, agreed: 0, fees: Default::default() }
+	}
 }
 
 /// A candidate list entry as stored.
