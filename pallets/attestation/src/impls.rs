@@ -880,8 +880,9 @@ impl<T: Config> Pallet<T> {
 
 	// ---- Queries ----
 
-	/// An attester's stake, seats, score and fault count, if registered: its ledger with the
-	/// seats drawn since it was written.
+	/// An attester's stake, seats, score, counts and fees, if registered: its ledger with what
+	/// its candidate entry holds for it (seats drawn, agreeing judgements and their fee shares
+	/// since the ledger was written).
 	pub fn attester(who: &T::AccountId) -> Option<AttesterInfo<T>> {
 		let mut info = Attesters::<T>::get(who)?;
 		if let Some(mut entry) = Candidates::<T>::get().into_iter().find(|c| c.who == *who) {
