@@ -764,9 +764,7 @@ impl<T: Config> Pallet<T> {
 			if verdict == Verdict::Agreed {
 				Self::free_agreed_seats(info, 1);
 			} else {
-				info.stake.allocated = info.stake.allocated.defensive_saturating_sub(seat);
-				info.seats = info.seats.defensive_saturating_sub(1);
-				info.judged.saturating_inc();
+				Self::free_judged_seats(info, 1);
 				info.faults.saturating_inc();
 				info.score = updated_score(info.score, Perbill::zero(), alpha);
 			}
@@ -911,11 +909,16 @@ impl<T: Config> Pallet<T> {
 		if agreed == 0 {
 			return;
 		}
-		let bonds = T::SeatBond::get().saturating_mul(agreed.into());
-		info.stake.allocated = info.stake.allocated.defensive_saturating_sub(bonds);
-		info.seats = info.seats.defensive_saturating_sub(agreed);
-		info.judged.saturating_accrue(agreed);
+		Self::free_judged_seats(info, agreed);
 		info.score = score_after_agreements(info.score, agreed, T::ReputationSmoothing::get());
+	}
+
+	/// Frees `judged` seats and their bonds, each counted as judged.
+	fn free_judged_seats(info: &mut AttesterInfo<T>, judged: u32) {
+		let bonds = T::SeatBond::get().saturating_mul(judged.into());
+		info.stake.allocated = info.stake.allocated.defensive_saturating_sub(bonds);
+		info.seats = info.seats.defensive_saturating_sub(judged);
+		info.judged.saturating_accrue(judged);
 	}
 
 	/// An entry's free stake for a ledger whose entry holds `drawn` seats and `agreed`
